@@ -1,0 +1,3 @@
+-- Drops the product catalogue.
+DROP INDEX products_active_name_idx;
+DROP TABLE products;

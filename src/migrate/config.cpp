@@ -1,0 +1,161 @@
+#include "migrate/config.hpp"
+
+#include "migrate/error.hpp"
+
+#include <set>
+#include <yaml-cpp/yaml.h>
+
+namespace fs = std::filesystem;
+
+namespace migrate {
+
+namespace {
+
+std::string where(const fs::path &path, const YAML::Mark &mark) {
+  if (mark.line < 0) {
+    return path.string();
+  }
+  return path.string() + ":" + std::to_string(mark.line + 1) + ":" +
+         std::to_string(mark.column + 1);
+}
+
+// Replaces ${NAME} with the variable's value; a `$` not followed by `{`
+// stays as it is.
+std::string interpolate(const std::string &value, const std::string &location,
+                        const EnvLookup &lookup) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != '$' || i + 1 >= value.size() || value[i + 1] != '{') {
+      out += value[i];
+      continue;
+    }
+    const std::size_t close = value.find('}', i + 2);
+    if (close == std::string::npos) {
+      throw UsageError(location + ": unterminated ${ in value");
+    }
+    const std::string name = value.substr(i + 2, close - i - 2);
+    if (name.empty()) {
+      throw UsageError(location + ": empty ${} in value");
+    }
+    auto found = lookup(name);
+    if (!found) {
+      throw UsageError(location + ": environment variable " + name + " is not set");
+    }
+    out += *found;
+    i = close;
+  }
+  return out;
+}
+
+std::string scalar(const YAML::Node &node, const std::string &key, const fs::path &path,
+                   const EnvLookup &lookup) {
+  if (!node.IsScalar()) {
+    throw UsageError(where(path, node.Mark()) + ": " + key + " must be a single value");
+  }
+  return interpolate(node.Scalar(), where(path, node.Mark()), lookup);
+}
+
+} // namespace
+
+std::chrono::milliseconds parse_duration(std::string_view text, const std::string &what) {
+  std::size_t digits = 0;
+  unsigned long long value = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9' && digits < 12) {
+    value = value * 10 + static_cast<unsigned long long>(text[digits] - '0');
+    ++digits;
+  }
+  const std::string_view unit = text.substr(digits);
+  const auto bad = [&]() {
+    return UsageError(what + ": '" + std::string(text) +
+                      "' is not a duration (use e.g. 500ms, 60s, 5m, 1h or 0)");
+  };
+  if (digits == 0) {
+    throw bad();
+  }
+  using std::chrono::milliseconds;
+  const auto count = static_cast<milliseconds::rep>(value);
+  if (unit == "ms") {
+    return milliseconds(count);
+  }
+  if (unit == "s") {
+    return milliseconds(count * 1000);
+  }
+  if (unit == "m" || unit == "min") {
+    return milliseconds(count * 60 * 1000);
+  }
+  if (unit == "h") {
+    return milliseconds(count * 3600 * 1000);
+  }
+  if (unit.empty() && value == 0) {
+    return milliseconds(0);
+  }
+  throw bad();
+}
+
+EnvironmentConfig load_config(const fs::path &path, const std::string &env, const EnvLookup &lookup,
+                              bool must_exist) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::BadFile &) {
+    throw UsageError(path.string() + ": cannot read the configuration file");
+  } catch (const YAML::Exception &e) {
+    throw UsageError(where(path, e.mark) + ": " + e.msg);
+  }
+  if (!root.IsMap()) {
+    throw UsageError(where(path, root.Mark()) +
+                     ": expected a map of environments (e.g. development:, production:)");
+  }
+  YAML::Node node;
+  std::string known;
+  for (const auto &entry : root) {
+    const std::string name = entry.first.Scalar();
+    known += (known.empty() ? "" : ", ") + name;
+    if (name == env) {
+      node = entry.second;
+    }
+  }
+  if (!node && !must_exist) {
+    return {};
+  }
+  if (!node) {
+    throw UsageError(path.string() + ": no environment '" + env +
+                     "' (it has: " + (known.empty() ? std::string("none") : known) + ")");
+  }
+  if (!node.IsMap()) {
+    throw UsageError(where(path, node.Mark()) + ": environment '" + env + "' must be a map");
+  }
+  static const std::set<std::string> k_params = {"host",     "port",    "dbname",     "user",
+                                                 "password", "sslmode", "sslrootcert"};
+  EnvironmentConfig config;
+  const fs::path base = path.parent_path();
+  for (const auto &entry : node) {
+    const std::string key = entry.first.Scalar();
+    const YAML::Node &value = entry.second;
+    if (k_params.count(key) != 0) {
+      config.params[key] = scalar(value, key, path, lookup);
+    } else if (key == "url") {
+      config.url = scalar(value, key, path, lookup);
+    } else if (key == "dir") {
+      config.dir = base / scalar(value, key, path, lookup);
+    } else if (key == "templates") {
+      config.templates = base / scalar(value, key, path, lookup);
+    } else if (key == "history_table") {
+      config.history_table = scalar(value, key, path, lookup);
+    } else if (key == "lock_timeout") {
+      config.lock_timeout =
+          parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+    } else {
+      throw UsageError(where(path, entry.first.Mark()) + ": unknown key '" + key +
+                       "' (known: url, host, port, dbname, user, password, sslmode, "
+                       "sslrootcert, dir, templates, history_table, lock_timeout)");
+    }
+  }
+  if (config.url && !config.params.empty()) {
+    throw UsageError(where(path, node.Mark()) + ": environment '" + env +
+                     "' has both url and connection keys; use one or the other");
+  }
+  return config;
+}
+
+} // namespace migrate

@@ -1,0 +1,244 @@
+#include "migrate/conninfo.hpp"
+
+#include <cctype>
+
+namespace migrate {
+
+namespace {
+
+bool is_url(const std::string &conninfo) {
+  return conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int hi = hex_value(text[i + 1]);
+      const int lo = hex_value(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+struct UrlParts {
+  std::string_view userinfo;
+  std::string_view hosts;
+  std::string_view dbname;
+  std::map<std::string, std::string> params; // percent-decoded values
+  std::map<std::string, std::string> raw_params;
+};
+
+UrlParts split_url(std::string_view url) {
+  UrlParts parts;
+  std::string_view rest = url.substr(url.find("://") + 3);
+  const std::size_t query = rest.find('?');
+  std::string_view query_text = query == std::string_view::npos ? "" : rest.substr(query + 1);
+  rest = rest.substr(0, query);
+  std::size_t at = 0;
+  while (at < rest.size() && rest[at] != '@' && rest[at] != '/') {
+    ++at;
+  }
+  if (at < rest.size() && rest[at] == '@') {
+    parts.userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+  }
+  const std::size_t slash = rest.find('/');
+  parts.hosts = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    parts.dbname = rest.substr(slash + 1);
+  }
+  while (!query_text.empty()) {
+    const std::size_t amp = query_text.find('&');
+    std::string_view pair = query_text.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (eq != std::string_view::npos) {
+      std::string key(pair.substr(0, eq));
+      parts.raw_params[key] = std::string(pair.substr(eq + 1));
+      parts.params[key] = percent_decode(pair.substr(eq + 1));
+    }
+    query_text = amp == std::string_view::npos ? "" : query_text.substr(amp + 1);
+  }
+  return parts;
+}
+
+// Parses `key = value` pairs of a libpq keyword/value string.
+std::map<std::string, std::string> split_keywords(const std::string &conninfo) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  const std::size_t n = conninfo.size();
+  while (i < n) {
+    while (i < n && std::isspace(static_cast<unsigned char>(conninfo[i]))) {
+      ++i;
+    }
+    std::string key;
+    while (i < n && conninfo[i] != '=' && !std::isspace(static_cast<unsigned char>(conninfo[i]))) {
+      key += conninfo[i++];
+    }
+    while (i < n && (conninfo[i] == '=' || std::isspace(static_cast<unsigned char>(conninfo[i])))) {
+      ++i;
+    }
+    std::string value;
+    if (i < n && conninfo[i] == '\'') {
+      for (++i; i < n && conninfo[i] != '\''; ++i) {
+        if (conninfo[i] == '\\' && i + 1 < n) {
+          ++i;
+        }
+        value += conninfo[i];
+      }
+      ++i;
+    } else {
+      while (i < n && !std::isspace(static_cast<unsigned char>(conninfo[i]))) {
+        if (conninfo[i] == '\\' && i + 1 < n) {
+          ++i;
+        }
+        value += conninfo[i++];
+      }
+    }
+    if (!key.empty()) {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+std::string describe_parts(const std::string &host, const std::string &port,
+                           const std::string &dbname) {
+  if (host.empty() && port.empty() && dbname.empty()) {
+    return "the server named by the PG* variables";
+  }
+  std::string out = host.empty() ? std::string("localhost") : host;
+  if (!port.empty()) {
+    out += ":" + port;
+  }
+  if (!dbname.empty()) {
+    out += "/" + dbname;
+  }
+  return out;
+}
+
+} // namespace
+
+std::string build_conninfo(const std::map<std::string, std::string> &params) {
+  std::string out;
+  for (const auto &[key, value] : params) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += key + "='";
+    for (char c : value) {
+      if (c == '\'' || c == '\\') {
+        out += '\\';
+      }
+      out += c;
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+std::string with_fallback_application_name(const std::string &conninfo, const std::string &name) {
+  if (is_url(conninfo)) {
+    std::string encoded;
+    for (char c : name) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') {
+        encoded += c;
+        continue;
+      }
+      static constexpr char k_hex[] = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += k_hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+      encoded += k_hex[static_cast<unsigned char>(c) & 0xF];
+    }
+    const char separator = conninfo.find('?') == std::string::npos ? '?' : '&';
+    return conninfo + separator + "fallback_application_name=" + encoded;
+  }
+  std::string out = conninfo;
+  if (!out.empty()) {
+    out += ' ';
+  }
+  return out + build_conninfo({{"fallback_application_name", name}});
+}
+
+std::vector<std::string> secrets_in(const std::string &conninfo) {
+  std::vector<std::string> secrets;
+  auto add = [&secrets](const std::string &secret) {
+    if (!secret.empty()) {
+      secrets.push_back(secret);
+    }
+  };
+  if (!is_url(conninfo)) {
+    auto keywords = split_keywords(conninfo);
+    auto it = keywords.find("password");
+    if (it != keywords.end()) {
+      add(it->second);
+    }
+    return secrets;
+  }
+  UrlParts parts = split_url(conninfo);
+  const std::size_t colon = parts.userinfo.find(':');
+  if (colon != std::string_view::npos) {
+    std::string raw(parts.userinfo.substr(colon + 1));
+    add(raw);
+    add(percent_decode(raw));
+  }
+  if (auto it = parts.raw_params.find("password"); it != parts.raw_params.end()) {
+    add(it->second);
+    add(parts.params["password"]);
+  }
+  return secrets;
+}
+
+std::string redact(std::string text, const std::vector<std::string> &secrets) {
+  for (const auto &secret : secrets) {
+    if (secret.empty()) {
+      continue;
+    }
+    for (std::size_t at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+  return text;
+}
+
+std::string describe_conninfo(const std::string &conninfo) {
+  if (!is_url(conninfo)) {
+    auto keywords = split_keywords(conninfo);
+    std::string host = keywords.count("host") ? keywords["host"] : keywords["hostaddr"];
+    return describe_parts(host, keywords["port"], keywords["dbname"]);
+  }
+  UrlParts parts = split_url(conninfo);
+  std::string host = percent_decode(parts.hosts);
+  if (parts.params.count("host")) {
+    host = parts.params["host"];
+  }
+  std::string port = parts.params.count("port") ? parts.params["port"] : "";
+  if (host.find(':') != std::string::npos && host.find(',') == std::string::npos &&
+      host.front() != '[') {
+    port = host.substr(host.find(':') + 1);
+    host = host.substr(0, host.find(':'));
+  }
+  return describe_parts(host, port, percent_decode(parts.dbname));
+}
+
+} // namespace migrate

@@ -1,0 +1,32 @@
+#pragma once
+// Connection strings: building them, describing them without secrets, and
+// keeping secrets out of messages. Pure string functions.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migrate {
+
+// Builds a libpq keyword/value string from `params` (e.g. host, port, dbname,
+// user, password, sslmode), quoting every value. Keys are emitted in order.
+std::string build_conninfo(const std::map<std::string, std::string> &params);
+
+// Adds `fallback_application_name=<name>` to a URL or keyword/value
+// connection string, so the user's own application_name still wins.
+std::string with_fallback_application_name(const std::string &conninfo, const std::string &name);
+
+// The secrets a connection string carries: the password of a URL (as
+// written and percent-decoded) or of a `password=` keyword. Empty if none.
+std::vector<std::string> secrets_in(const std::string &conninfo);
+
+// Replaces every occurrence of every non-empty secret in `text` with "***".
+std::string redact(std::string text, const std::vector<std::string> &secrets);
+
+// A short target description for messages: "host:port/dbname" where known,
+// taken from a URL or keyword/value string; never includes a password.
+// Missing parts come from libpq's defaults and are omitted.
+std::string describe_conninfo(const std::string &conninfo);
+
+} // namespace migrate

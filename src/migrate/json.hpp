@@ -1,0 +1,13 @@
+#pragma once
+// Minimal JSON text helpers for machine-readable output.
+
+#include <string>
+#include <string_view>
+
+namespace migrate {
+
+// Returns `text` as a JSON string literal, quotes included, escaping quotes,
+// backslashes and control characters. Bytes >= 0x80 pass through unchanged.
+std::string json_string(std::string_view text);
+
+} // namespace migrate

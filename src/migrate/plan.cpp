@@ -1,0 +1,201 @@
+#include "migrate/plan.hpp"
+
+#include "migrate/error.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace migrate {
+
+namespace {
+
+const Migration *find_on_disk(const std::vector<Migration> &disk, Version version) {
+  auto it = std::lower_bound(disk.begin(), disk.end(), version,
+                             [](const Migration &m, Version v) { return m.version < v; });
+  if (it == disk.end() || it->version != version) {
+    return nullptr;
+  }
+  return &*it;
+}
+
+std::string label(Version version, const std::string &name) {
+  return format_version(version) + "_" + name;
+}
+
+// Applied migrations, most recently applied first.
+std::vector<AppliedMigration> newest_first(const std::vector<AppliedMigration> &history) {
+  std::vector<AppliedMigration> rows = history;
+  std::sort(rows.begin(), rows.end(), [](const AppliedMigration &a, const AppliedMigration &b) {
+    if (a.sequence != b.sequence) {
+      return a.sequence > b.sequence;
+    }
+    return a.version > b.version;
+  });
+  return rows;
+}
+
+// Refuses a history that names a migration the tree no longer has.
+void check_missing(const std::vector<Migration> &disk,
+                   const std::vector<AppliedMigration> &history) {
+  std::vector<Version> missing;
+  const AppliedMigration *first = nullptr;
+  for (const auto &row : history) {
+    if (find_on_disk(disk, row.version) == nullptr) {
+      if (first == nullptr || row.version < first->version) {
+        first = &row;
+      }
+      missing.push_back(row.version);
+    }
+  }
+  if (first == nullptr) {
+    return;
+  }
+  std::string message = "applied migration " + label(first->version, first->name) +
+                        " has no directory in the migrations tree";
+  if (missing.size() > 1) {
+    message += " (and " + std::to_string(missing.size() - 1) + " more; see `migrate status`)";
+  }
+  throw HistoryError(message);
+}
+
+Step make_step(Direction direction, const Migration &migration) {
+  const bool has_file = direction == Direction::up ? migration.has_up : migration.has_down;
+  if (!has_file) {
+    const auto path = direction == Direction::up ? migration.up_path() : migration.down_path();
+    throw TreeError(path.string() + ": missing; " + migration.id() + " cannot be " +
+                    (direction == Direction::up ? "applied" : "reverted"));
+  }
+  return Step{direction, migration};
+}
+
+std::vector<Step> plan_up(const std::vector<Migration> &disk,
+                          const std::unordered_set<Version> &applied, Version newest_applied,
+                          const PlanRequest &request) {
+  if (request.to && find_on_disk(disk, *request.to) == nullptr) {
+    throw UsageError("unknown target version " + format_version(*request.to) +
+                     ": no migration has it");
+  }
+  std::vector<Step> steps;
+  for (const auto &migration : disk) {
+    if (applied.count(migration.version) != 0) {
+      continue;
+    }
+    if (migration.version < newest_applied && !request.allow_out_of_order) {
+      throw HistoryError("pending migration " + migration.id() +
+                         " is older than the newest applied migration " +
+                         format_version(newest_applied) +
+                         "; apply it with --allow-out-of-order or give it a newer version");
+    }
+    if (request.to && migration.version > *request.to) {
+      continue;
+    }
+    if (request.count && steps.size() >= *request.count) {
+      continue;
+    }
+    steps.push_back(make_step(Direction::up, migration));
+  }
+  return steps;
+}
+
+std::vector<Step> plan_down(const std::vector<Migration> &disk,
+                            const std::vector<AppliedMigration> &history,
+                            const std::unordered_set<Version> &applied,
+                            const PlanRequest &request) {
+  if (request.to && *request.to != 0 && applied.count(*request.to) == 0) {
+    if (find_on_disk(disk, *request.to) != nullptr) {
+      throw UsageError("target version " + format_version(*request.to) +
+                       " is not applied; `down --to` keeps the target applied");
+    }
+    throw UsageError("unknown target version " + format_version(*request.to) +
+                     ": no migration has it");
+  }
+  std::size_t limit = request.count.value_or(request.to ? history.size() : 1);
+  std::vector<Step> steps;
+  for (const auto &row : newest_first(history)) {
+    if (steps.size() >= limit) {
+      break;
+    }
+    if (request.to && row.version <= *request.to) {
+      continue;
+    }
+    steps.push_back(make_step(Direction::down, *find_on_disk(disk, row.version)));
+  }
+  return steps;
+}
+
+} // namespace
+
+std::vector<Step> plan(const std::vector<Migration> &disk,
+                       const std::vector<AppliedMigration> &history, const PlanRequest &request) {
+  if (request.count && *request.count == 0) {
+    throw UsageError("--count must be at least 1");
+  }
+  check_missing(disk, history);
+  std::unordered_set<Version> applied;
+  Version newest_applied = 0;
+  for (const auto &row : history) {
+    applied.insert(row.version);
+    newest_applied = std::max(newest_applied, row.version);
+  }
+  if (request.direction == Direction::up) {
+    return plan_up(disk, applied, newest_applied, request);
+  }
+  return plan_down(disk, history, applied, request);
+}
+
+std::vector<Step> plan_redo(const std::vector<Migration> &disk,
+                            const std::vector<AppliedMigration> &history) {
+  check_missing(disk, history);
+  if (history.empty()) {
+    return {};
+  }
+  const auto newest = newest_first(history).front();
+  const Migration &migration = *find_on_disk(disk, newest.version);
+  return {make_step(Direction::down, migration), make_step(Direction::up, migration)};
+}
+
+const char *state_name(State state) {
+  switch (state) {
+  case State::applied:
+    return "applied";
+  case State::pending:
+    return "pending";
+  case State::missing:
+    return "missing";
+  }
+  return "unknown";
+}
+
+std::vector<StatusRow> status(const std::vector<Migration> &disk,
+                              const std::vector<AppliedMigration> &history) {
+  std::vector<StatusRow> rows;
+  rows.reserve(disk.size() + history.size());
+  for (const auto &row : history) {
+    if (find_on_disk(disk, row.version) == nullptr) {
+      rows.push_back(StatusRow{row.version, row.name, State::missing, row.applied_at});
+    }
+  }
+  std::vector<const AppliedMigration *> by_version;
+  for (const auto &row : history) {
+    by_version.push_back(&row);
+  }
+  std::sort(
+      by_version.begin(), by_version.end(),
+      [](const AppliedMigration *a, const AppliedMigration *b) { return a->version < b->version; });
+  for (const auto &migration : disk) {
+    auto it =
+        std::lower_bound(by_version.begin(), by_version.end(), migration.version,
+                         [](const AppliedMigration *row, Version v) { return row->version < v; });
+    if (it != by_version.end() && (*it)->version == migration.version) {
+      rows.push_back(
+          StatusRow{migration.version, migration.name, State::applied, (*it)->applied_at});
+      continue;
+    }
+    rows.push_back(StatusRow{migration.version, migration.name, State::pending, std::nullopt});
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const StatusRow &a, const StatusRow &b) { return a.version < b.version; });
+  return rows;
+}
+
+} // namespace migrate

@@ -1,0 +1,64 @@
+#pragma once
+// The pure planner: what to apply or revert, from the migrations on disk, the
+// history rows and the request. No I/O; every refusal is an exception.
+
+#include "migrate/migration.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace migrate {
+
+// What the user asked for.
+struct PlanRequest {
+  Direction direction = Direction::up;
+  // up: stop after this version (inclusive). down: keep this version applied
+  // and revert everything applied above it; 0 reverts all.
+  std::optional<Version> to;
+  // At most this many steps. For down without `to` the default is 1.
+  std::optional<std::size_t> count;
+  // Apply pending migrations older than the newest applied one.
+  bool allow_out_of_order = false;
+};
+
+// One step of a plan: apply (up) or revert (down) one migration.
+struct Step {
+  Direction direction = Direction::up;
+  Migration migration;
+};
+
+// Computes the steps for `request`. `disk` must be sorted by version with no
+// duplicates (as read_tree returns it); `history` may be in any order.
+// Throws HistoryError when an applied version has no directory, or when a
+// pending migration is older than the newest applied one and out-of-order is
+// not allowed; UsageError for an unknown or unusable target or a zero count;
+// TreeError when a down step's migration has no down.sql (or an up step's has
+// no up.sql). Returns an empty plan when there is nothing to do.
+std::vector<Step> plan(const std::vector<Migration> &disk,
+                       const std::vector<AppliedMigration> &history, const PlanRequest &request);
+
+// Computes `redo`: revert the most recently applied migration, then apply it
+// again. Same refusals as plan(); empty when nothing is applied.
+std::vector<Step> plan_redo(const std::vector<Migration> &disk,
+                            const std::vector<AppliedMigration> &history);
+
+enum class State { applied, pending, missing };
+
+// Returns "applied", "pending" or "missing".
+const char *state_name(State state);
+
+// One line of `status`.
+struct StatusRow {
+  Version version = 0;
+  std::string name;
+  State state = State::pending;
+  std::optional<std::string> applied_at;
+};
+
+// Every migration on disk or in the history, by version ascending. Never
+// throws: `status` shows problems instead of refusing.
+std::vector<StatusRow> status(const std::vector<Migration> &disk,
+                              const std::vector<AppliedMigration> &history);
+
+} // namespace migrate

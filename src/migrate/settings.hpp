@@ -1,0 +1,44 @@
+#pragma once
+// Resolving the effective settings of a run from flags, environment
+// variables, the configuration file and defaults, in that order.
+
+#include "migrate/config.hpp"
+#include "migrate/postgres.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace migrate {
+
+// What the command line said; unset means "not given".
+struct Flags {
+  std::optional<std::string> database_url;
+  std::optional<std::string> dir;
+  std::optional<std::string> config_file;
+  std::optional<std::string> env;
+  std::optional<std::string> history_table;
+  std::optional<std::string> lock_timeout;
+};
+
+// The effective settings.
+struct Settings {
+  std::string conninfo;             // empty: libpq's PG* variables decide
+  std::vector<std::string> secrets; // never to be printed
+  std::filesystem::path dir;
+  HistoryTable history;
+  std::chrono::milliseconds lock_timeout{60000};
+  std::optional<std::filesystem::path> templates;
+};
+
+// Resolves settings: flag > environment variable (DATABASE_URL, MIGRATE_DIR,
+// MIGRATE_HISTORY_TABLE, MIGRATE_LOCK_TIMEOUT) > configuration file > default.
+// The file is --config, else MIGRATE_CONFIG, else ./migrate.yaml when it
+// exists; the environment is --env, else MIGRATE_ENV, else "development".
+// An environment chosen explicitly (flag or MIGRATE_ENV) must exist, and its
+// connection counts as a flag (it beats DATABASE_URL). Throws UsageError.
+Settings resolve_settings(const Flags &flags, const EnvLookup &lookup);
+
+} // namespace migrate

@@ -1,0 +1,149 @@
+#include "migrate/version.hpp"
+
+#include <cstdio>
+
+namespace migrate {
+
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
+}
+
+bool is_leap(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int days_in_month(int year, int month) {
+  static constexpr int k_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2 && is_leap(year)) {
+    return 29;
+  }
+  return k_days[month - 1];
+}
+
+} // namespace
+
+std::optional<Version> parse_version(std::string_view text) {
+  if (text.size() != 14) {
+    return std::nullopt;
+  }
+  Version value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<Version>(c - '0');
+  }
+  if (value == 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<Version> parse_target(std::string_view text) {
+  if (text == "0") {
+    return Version{0};
+  }
+  return parse_version(text);
+}
+
+std::string format_version(Version version) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%014llu", static_cast<unsigned long long>(version));
+  return buffer;
+}
+
+Version version_from_time(std::time_t utc_seconds) {
+  std::tm parts{};
+  gmtime_r(&utc_seconds, &parts);
+  Version v = static_cast<Version>(parts.tm_year + 1900);
+  v = v * 100 + static_cast<Version>(parts.tm_mon + 1);
+  v = v * 100 + static_cast<Version>(parts.tm_mday);
+  v = v * 100 + static_cast<Version>(parts.tm_hour);
+  v = v * 100 + static_cast<Version>(parts.tm_min);
+  v = v * 100 + static_cast<Version>(parts.tm_sec);
+  return v;
+}
+
+Version next_second(Version version) {
+  int sec = static_cast<int>(version % 100);
+  int min = static_cast<int>(version / 100 % 100);
+  int hour = static_cast<int>(version / 10000 % 100);
+  int day = static_cast<int>(version / 1000000 % 100);
+  int month = static_cast<int>(version / 100000000 % 100);
+  int year = static_cast<int>(version / 10000000000ULL);
+  if (++sec < 60) {
+    return version + 1;
+  }
+  sec = 0;
+  if (++min == 60) {
+    min = 0;
+    if (++hour == 24) {
+      hour = 0;
+      if (month < 1 || month > 12 || ++day > days_in_month(year, month)) {
+        day = 1;
+        if (++month > 12) {
+          month = 1;
+          ++year;
+        }
+      }
+    }
+  }
+  Version v = static_cast<Version>(year);
+  for (int part : {month, day, hour, min, sec}) {
+    v = v * 100 + static_cast<Version>(part);
+  }
+  return v;
+}
+
+std::optional<DirName> parse_dir_name(std::string_view dir_name) {
+  if (dir_name.size() < 16 || dir_name[14] != '_') {
+    return std::nullopt;
+  }
+  auto version = parse_version(dir_name.substr(0, 14));
+  if (!version) {
+    return std::nullopt;
+  }
+  std::string_view name = dir_name.substr(15);
+  for (char c : name) {
+    if (!is_name_char(c)) {
+      return std::nullopt;
+    }
+  }
+  return DirName{*version, std::string(name)};
+}
+
+std::string slugify(std::string_view text) {
+  constexpr std::size_t k_max_length = 100;
+  std::string slug;
+  bool pending_separator = false;
+  for (char raw : text) {
+    char c = raw;
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    if ((c >= 'a' && c <= 'z') || is_digit(c)) {
+      if (pending_separator && !slug.empty()) {
+        slug += '_';
+      }
+      pending_separator = false;
+      slug += c;
+      continue;
+    }
+    pending_separator = true;
+  }
+  if (slug.size() > k_max_length) {
+    slug.resize(k_max_length);
+    while (!slug.empty() && slug.back() == '_') {
+      slug.pop_back();
+    }
+  }
+  return slug;
+}
+
+} // namespace migrate

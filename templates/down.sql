@@ -1,0 +1,1 @@
+-- Write the exact reverse of up.sql here.

@@ -1,0 +1,4 @@
+-- Write the forward change here. It runs in one transaction with its history row.
+-- Statements that cannot run inside a transaction block (e.g. CREATE INDEX
+-- CONCURRENTLY) need the marker "-- migrate:no-transaction" as the very first
+-- line of this file.
