@@ -107,18 +107,20 @@ EnvironmentConfig load_config(const fs::path &path, const std::string &env, cons
                      ": expected a map of environments (e.g. development:, production:)");
   }
   YAML::Node node;
+  bool found = false;
   std::string known;
   for (const auto &entry : root) {
     const std::string name = entry.first.Scalar();
     known += (known.empty() ? "" : ", ") + name;
     if (name == env) {
       node = entry.second;
+      found = true;
     }
   }
-  if (!node && !must_exist) {
+  if (!found && !must_exist) {
     return {};
   }
-  if (!node) {
+  if (!found) {
     throw UsageError(path.string() + ": no environment '" + env +
                      "' (it has: " + (known.empty() ? std::string("none") : known) + ")");
   }

@@ -380,6 +380,10 @@ private:
 
 } // namespace
 
+std::pair<int, int> migration_lock_keys(const HistoryTable &history) {
+  return {k_lock_namespace, lock_key(history.qualified())};
+}
+
 HistoryTable parse_history_table(const std::string &text) {
   HistoryTable history;
   const std::size_t dot = text.find('.');

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace migrate {
@@ -22,6 +23,10 @@ struct HistoryTable {
 // Parses "table" or "schema.table" (each part [A-Za-z_][A-Za-z0-9_$]*, at
 // most 63 bytes). Throws UsageError naming the value otherwise.
 HistoryTable parse_history_table(const std::string &text);
+
+// The two keys of the session advisory lock that serialises runners on
+// `history`: a fixed namespace and a hash of history.qualified().
+std::pair<int, int> migration_lock_keys(const HistoryTable &history);
 
 // Connects to `conninfo` (URL or keyword/value string; empty = libpq's PG*
 // defaults). `secrets` are removed from every message (see conninfo.hpp).

@@ -121,6 +121,26 @@ Result Process::wait() {
   return result;
 }
 
+std::string Process::err_so_far() const {
+  return read_file(m_err);
+}
+
+bool Process::wait_for_err(const std::string &text) const {
+  for (;;) {
+    if (err_so_far().find(text) != std::string::npos) {
+      return true;
+    }
+    siginfo_t info{};
+    const bool exited =
+        ::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == m_pid;
+    if (exited) {
+      return err_so_far().find(text) != std::string::npos;
+    }
+    ::usleep(10000);
+  }
+}
+
 Result run(const std::vector<std::string> &args, const std::map<std::string, std::string> &env,
            const fs::path &cwd) {
   Process process(args, env, cwd);

@@ -31,6 +31,10 @@ public:
   int pid() const { return m_pid; }
   // Waits for exit; code is the exit status, or 128 + signal.
   Result wait();
+  // What the process has written to stderr so far.
+  std::string err_so_far() const;
+  // Polls stderr until it contains `text`; false if the process exits first.
+  bool wait_for_err(const std::string &text) const;
 
 private:
   int m_pid = -1;

@@ -1,0 +1,195 @@
+// The command line: exit codes for bad input, configuration files, `new`,
+// read-only targets, and passwords never shown.
+
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+using namespace migrate_test;
+using Catch::Matchers::Contains;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string port() {
+  const char *value = std::getenv("PGPORT");
+  return value != nullptr ? value : "5432";
+}
+
+// A TCP URL to 127.0.0.1, where the throwaway cluster asks for a password.
+std::string tcp_url(const std::string &user, const std::string &password,
+                    const std::string &dbname) {
+  return "postgresql://" + user + ":" + password + "@127.0.0.1:" + port() + "/" + dbname;
+}
+
+void require_no_secret(const Result &result, const std::string &secret) {
+  INFO(result.all());
+  CHECK(result.all().find(secret) == std::string::npos);
+}
+
+} // namespace
+
+TEST_CASE("an invalid tree is refused with exit 3 before connecting") {
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "SELECT 1;", std::nullopt);
+  write_file(dir.path() / "not-a-migration" / "up.sql", "SELECT 1;");
+  // The server does not exist: the tree is checked first.
+  auto result = run({"--database-url", "postgresql://nobody@127.0.0.1:1/none", "--dir",
+                     dir.path().string(), "up"});
+  CHECK(result.code == 3);
+  CHECK_THAT(result.err, Contains((dir.path() / "not-a-migration").string()));
+}
+
+TEST_CASE("an unreachable server exits 6") {
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "SELECT 1;", std::nullopt);
+  auto result = run({"--database-url", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5",
+                     "--dir", dir.path().string(), "up"});
+  CHECK(result.code == 6);
+  CHECK_THAT(result.err, Contains("cannot connect to 127.0.0.1:1/none"));
+}
+
+TEST_CASE("bad flags and bad configuration exit 2 and name the problem") {
+  TempDir dir;
+  SECTION("an unknown flag") {
+    auto result = run({"up", "--no-such-flag"});
+    CHECK(result.code == 2);
+    CHECK_THAT(result.err, Contains("--no-such-flag"));
+  }
+  SECTION("a bad --to") {
+    auto result = run({"--dir", dir.path().string(), "up", "--to", "2024"});
+    CHECK(result.code == 2);
+    CHECK_THAT(result.err, Contains("--to"));
+  }
+  SECTION("an unknown key in the configuration file, with file:line:col") {
+    write_file(dir.path() / "migrate.yaml",
+               "development:\n  url: postgresql:///x\n  colour: red\n");
+    auto result = run({"--config", (dir.path() / "migrate.yaml").string(), "status"});
+    CHECK(result.code == 2);
+    CHECK_THAT(result.err, Contains("migrate.yaml:3:3"));
+    CHECK_THAT(result.err, Contains("colour"));
+  }
+  SECTION("an unknown environment") {
+    write_file(dir.path() / "migrate.yaml", "development:\n  url: postgresql:///x\n");
+    auto result =
+        run({"--config", (dir.path() / "migrate.yaml").string(), "--env", "staging", "status"});
+    CHECK(result.code == 2);
+    CHECK_THAT(result.err, Contains("staging"));
+    CHECK_THAT(result.err, Contains("development"));
+  }
+  SECTION("an unset variable in the configuration file") {
+    write_file(dir.path() / "migrate.yaml",
+               "development:\n  url: postgresql:///x\n  dir: ${MIGRATE_TEST_UNSET_VAR}\n");
+    auto result = run({"--config", (dir.path() / "migrate.yaml").string(), "status"},
+                      {{"MIGRATE_TEST_UNSET_VAR", ""}});
+    CHECK(result.code == 2);
+    CHECK_THAT(result.err, Contains("MIGRATE_TEST_UNSET_VAR"));
+  }
+}
+
+TEST_CASE("the configuration file selects the database, directory and history table") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path() / "db", "20240101000000_one", "CREATE TABLE one (id int);",
+                  std::nullopt);
+  write_file(dir.path() / "migrate.yaml", "development:\n  url: postgresql:///nowhere\n"
+                                          "test:\n  dbname: " +
+                                              db.name() +
+                                              "\n  dir: db\n  history_table: app.history\n");
+  // The file sits in the working directory; the environment is chosen by flag.
+  auto result = run({"--env", "test", "up"}, {}, dir.path());
+  REQUIRE(result.code == 0);
+  CHECK(db.table_exists("one"));
+  CHECK(db.scalar("SELECT count(*) FROM app.history") == "1");
+}
+
+TEST_CASE("new creates a migration inside the directory, whatever the name") {
+  TempDir dir;
+  const fs::path migrations = dir.path() / "migrations";
+  auto first = run({"--dir", migrations.string(), "new", "Add users table"});
+  REQUIRE(first.code == 0);
+  auto second = run({"--dir", migrations.string(), "new", "../../../escape/../../x"});
+  REQUIRE(second.code == 0);
+  auto third = run({"--dir", migrations.string(), "new", "/etc/passwd"});
+  REQUIRE(third.code == 0);
+  std::vector<std::string> names;
+  for (const auto &entry : fs::directory_iterator(migrations)) {
+    names.push_back(entry.path().filename().string());
+    CHECK(fs::exists(entry.path() / "up.sql"));
+    CHECK(fs::exists(entry.path() / "down.sql"));
+  }
+  std::sort(names.begin(), names.end());
+  REQUIRE(names.size() == 3);
+  CHECK(names[0].substr(15) == "add_users_table");
+  // Nothing was written outside the migrations directory.
+  for (const auto &entry : fs::recursive_directory_iterator(dir.path())) {
+    CHECK(entry.path().string().rfind(migrations.string(), 0) == 0);
+  }
+  auto empty = run({"--dir", migrations.string(), "new", "!!!"});
+  CHECK(empty.code == 2);
+  // The template is what templates/up.sql holds.
+  CHECK(read_file(migrations / names[0] / "up.sql") ==
+        read_file(fs::path(MIGRATE_SOURCE_DIR) / "templates" / "up.sql"));
+}
+
+TEST_CASE("a read-only target is refused with exit 6 and nothing is created") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  db.query("ALTER DATABASE " + db.name() + " SET default_transaction_read_only = on");
+  auto result = run({"--database-url", db.conninfo(), "--dir", dir.path().string(), "up"});
+  CHECK(result.code == 6);
+  CHECK_THAT(result.err, Contains("read-only"));
+  CHECK_FALSE(db.table_exists("public.migration_history"));
+}
+
+TEST_CASE("no password appears in any output") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);\nSELECT 1/0;",
+                  std::nullopt);
+  const std::string secret = "Sup3r-s3cret-pa55";
+  db.query("DROP ROLE IF EXISTS migrate_pw_user");
+  db.query("CREATE ROLE migrate_pw_user LOGIN PASSWORD '" + secret + "'");
+  db.query("GRANT ALL ON DATABASE " + db.name() + " TO migrate_pw_user");
+  db.query("GRANT ALL ON SCHEMA public TO migrate_pw_user");
+  const std::vector<std::string> tree{"--dir", dir.path().string()};
+
+  SECTION("a wrong password") {
+    auto result = run({"--database-url", tcp_url("migrate_pw_user", "wrong-" + secret, db.name()),
+                       "--dir", dir.path().string(), "up"});
+    CHECK(result.code == 6);
+    require_no_secret(result, secret);
+  }
+  SECTION("a malformed percent-encoded password") {
+    auto result = run({"--database-url", tcp_url("migrate_pw_user", secret + "%zz", db.name()),
+                       "--dir", dir.path().string(), "up"});
+    CHECK(result.code == 6);
+    require_no_secret(result, secret);
+  }
+  SECTION("the right password, through a failing migration and status") {
+    const auto url = tcp_url("migrate_pw_user", secret, db.name());
+    auto up = run({"--database-url", url, "--dir", dir.path().string(), "up"});
+    CHECK(up.code == 7);
+    require_no_secret(up, secret);
+    auto status = run({"--database-url", url, "--dir", dir.path().string(), "status"});
+    CHECK(status.code == 0);
+    require_no_secret(status, secret);
+  }
+  SECTION("a password from the configuration file") {
+    TempDir config_dir;
+    write_file(config_dir.path() / "migrate.yaml",
+               "development:\n  host: 127.0.0.1\n  port: " + port() +
+                   "\n  user: migrate_pw_user\n  dbname: " + db.name() +
+                   "\n  password: ${MIGRATE_TEST_PW}\n");
+    auto result = run({"--config", (config_dir.path() / "migrate.yaml").string(), "--dir",
+                       dir.path().string(), "up"},
+                      {{"MIGRATE_TEST_PW", "wrong-" + secret}});
+    CHECK(result.code == 6);
+    require_no_secret(result, secret);
+  }
+  db.query("DROP OWNED BY migrate_pw_user");
+  db.query("DROP ROLE migrate_pw_user");
+}

@@ -1,0 +1,96 @@
+// Concurrent runners and the migration lock.
+
+#include "harness.hpp"
+#include "migrate/postgres.hpp"
+
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+using namespace migrate_test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// Takes the migration lock of the default history table in `db`.
+class LockHolderSession {
+public:
+  explicit LockHolderSession(TempDb &db) : m_conn(db.conninfo() + " application_name=blocker") {
+    const auto keys = migrate::migration_lock_keys(migrate::HistoryTable{});
+    pqxx::nontransaction tx{m_conn};
+    tx.exec("SELECT pg_advisory_lock(" + std::to_string(keys.first) + ", " +
+            std::to_string(keys.second) + ")");
+    m_pid = tx.exec("SELECT pg_backend_pid()")[0][0].as<int>();
+  }
+  int pid() const { return m_pid; }
+  void release() { m_conn.disconnect(); }
+
+private:
+  pqxx::connection m_conn;
+  int m_pid = 0;
+};
+
+} // namespace
+
+TEST_CASE("two runners started at once apply each migration exactly once") {
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE applied_log (version text, pid int)");
+  for (int i = 1; i <= 4; ++i) {
+    const std::string version = "2024010" + std::to_string(i) + "000000";
+    write_migration(dir.path(), version + "_step",
+                    "INSERT INTO applied_log VALUES ('" + version +
+                        "', pg_backend_pid());\n"
+                        "SELECT pg_sleep(0.1);\n",
+                    "DELETE FROM applied_log WHERE version = '" + version + "';");
+  }
+  const std::vector<std::string> args{"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                                      "up"};
+  Process first(args, {}, {});
+  Process second(args, {}, {});
+  auto a = first.wait();
+  auto b = second.wait();
+  CHECK(a.code == 0);
+  CHECK(b.code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM applied_log") == "4");
+  CHECK(db.scalar("SELECT count(DISTINCT version) FROM applied_log") == "4");
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "4");
+}
+
+TEST_CASE("a held lock makes a runner wait, name the holder, and give up at the timeout") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  LockHolderSession holder(db);
+
+  SECTION("--lock-timeout 0 fails at once with exit 5") {
+    auto result = run({"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                       "--lock-timeout", "0", "up"});
+    CHECK(result.code == 5);
+    CHECK_THAT(result.err, Contains("pid " + std::to_string(holder.pid())));
+    CHECK_THAT(result.err, Contains("blocker"));
+    CHECK_FALSE(db.table_exists("one"));
+  }
+  SECTION("a waiting runner says who holds the lock, then proceeds once it is free") {
+    Process waiting({"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                     "--lock-timeout", "60s", "up"},
+                    {}, {});
+    // Let it through once it has said that it waits, and for whom.
+    REQUIRE(waiting.wait_for_err("waiting for the migration lock"));
+    holder.release();
+    auto result = waiting.wait();
+    CHECK(result.code == 0);
+    CHECK_THAT(result.err, Contains("held by pid " + std::to_string(holder.pid())));
+    CHECK(db.table_exists("one"));
+  }
+}
+
+TEST_CASE("status does not take the lock") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  LockHolderSession holder(db);
+  auto result = run({"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                     "--lock-timeout", "0", "status"});
+  CHECK(result.code == 0);
+  CHECK_THAT(result.out, Contains("0 applied, 1 pending"));
+}

@@ -1,0 +1,106 @@
+// A failing migration: rolled back whole, reported with file and line,
+// earlier steps kept and listed.
+
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace migrate_test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+Result up(const TempDb &db, const std::filesystem::path &dir) {
+  return run({"--database-url", db.conninfo(), "--dir", dir.string(), "up"});
+}
+
+} // namespace
+
+TEST_CASE("a failing statement on line N leaves nothing behind and is reported at line N") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_ok", "CREATE TABLE ok (id int);", "DROP TABLE ok;");
+  write_migration(dir.path(), "20240102000000_breaks",
+                  "-- two tables, then a runtime error\n" // 1
+                  "CREATE TABLE a (id int);\n"            // 2
+                  "\n"                                    // 3
+                  "CREATE TABLE b (\n"                    // 4
+                  "  id int\n"                            // 5
+                  ");\n"                                  // 6
+                  "INSERT INTO a VALUES (1);\n"           // 7
+                  "SELECT 1 / 0;\n"                       // 8
+                  "CREATE TABLE c (id int);\n",           // 9
+                  "DROP TABLE b; DROP TABLE a;");
+  auto result = up(db, dir.path());
+  CHECK(result.code == 7);
+  const std::string file = (dir.path() / "20240102000000_breaks" / "up.sql").string();
+  CHECK_THAT(result.err, Contains(file + ":8:"));
+  CHECK_THAT(result.err, Contains("division by zero"));
+  CHECK_THAT(result.err, Contains("22012"));
+  CHECK_THAT(result.err, Contains("20240101000000_ok"));
+  CHECK_FALSE(db.table_exists("a"));
+  CHECK_FALSE(db.table_exists("b"));
+  CHECK_FALSE(db.table_exists("c"));
+  CHECK(db.table_exists("ok"));
+  CHECK(db.scalar("SELECT string_agg(version, ',') FROM migration_history") == "20240101000000");
+  // The output that went before names the step that stayed applied.
+  CHECK_THAT(result.out, Contains("20240101000000_ok"));
+}
+
+TEST_CASE("errors inside a multi-line statement point at the line of the error") {
+  TempDb db;
+  TempDir dir;
+  SECTION("a syntax error on the third line of a statement") {
+    write_migration(dir.path(), "20240101000000_syntax",
+                    "CREATE TABLE fine (id int);\n" // 1
+                    "CREATE TABLE t (\n"            // 2
+                    "  id int,\n"                   // 3
+                    "  name text,,\n"               // 4
+                    "  other int\n"                 // 5
+                    ");\n",
+                    std::nullopt);
+    auto result = up(db, dir.path());
+    CHECK(result.code == 7);
+    CHECK_THAT(result.err, Contains("up.sql:4:"));
+    CHECK_THAT(result.err, Contains("42601"));
+    CHECK_FALSE(db.table_exists("fine"));
+  }
+  SECTION("an unknown relation names the statement's first line") {
+    write_migration(dir.path(), "20240101000000_missing",
+                    "CREATE TABLE fine (id int);\n" // 1
+                    "\n"                            // 2
+                    "INSERT INTO\n"                 // 3
+                    "  nowhere VALUES (1);\n",      // 4
+                    std::nullopt);
+    auto result = up(db, dir.path());
+    CHECK(result.code == 7);
+    CHECK_THAT(result.err, Contains("up.sql:3:"));
+    CHECK_THAT(result.err, Contains("42P01"));
+    CHECK_THAT(result.err, Contains("relation \"nowhere\" does not exist"));
+  }
+  SECTION("a server detail and hint are shown") {
+    write_migration(dir.path(), "20240101000000_dup",
+                    "CREATE TABLE u (id int PRIMARY KEY);\n"
+                    "INSERT INTO u VALUES (1), (1);\n",
+                    std::nullopt);
+    auto result = up(db, dir.path());
+    CHECK(result.code == 7);
+    CHECK_THAT(result.err, Contains("up.sql:2:"));
+    CHECK_THAT(result.err, Contains("23505"));
+    CHECK_THAT(result.err, Contains("detail: Key (id)=(1) already exists."));
+    CHECK_FALSE(db.table_exists("u"));
+  }
+}
+
+TEST_CASE("a failing down migration keeps the migration applied") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;\nDROP TABLE not_there;\n");
+  REQUIRE(up(db, dir.path()).code == 0);
+  auto down = run({"--database-url", db.conninfo(), "--dir", dir.path().string(), "down"});
+  CHECK(down.code == 7);
+  CHECK_THAT(down.err, Contains("down.sql:2:"));
+  CHECK(db.table_exists("one"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "1");
+}

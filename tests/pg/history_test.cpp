@@ -1,0 +1,93 @@
+// The history disagreeing with the files: out-of-order and missing
+// migrations.
+
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace migrate_test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+Result migrate(const TempDb &db, const std::filesystem::path &dir, std::vector<std::string> args) {
+  std::vector<std::string> all{"--database-url", db.conninfo(), "--dir", dir.string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return run(all);
+}
+
+} // namespace
+
+TEST_CASE("a migration merged late is refused unless --allow-out-of-order") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;");
+  write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
+                  "DROP TABLE three;");
+  REQUIRE(migrate(db, dir.path(), {"up"}).code == 0);
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);",
+                  "DROP TABLE two;");
+
+  auto refused = migrate(db, dir.path(), {"up"});
+  CHECK(refused.code == 4);
+  CHECK_THAT(refused.err, Contains("20240102000000"));
+  CHECK_THAT(refused.err, Contains("20240103000000"));
+  CHECK_THAT(refused.err, Contains("--allow-out-of-order"));
+  CHECK_FALSE(db.table_exists("two"));
+
+  auto allowed = migrate(db, dir.path(), {"up", "--allow-out-of-order"});
+  REQUIRE(allowed.code == 0);
+  CHECK(db.table_exists("two"));
+
+  // down reverts in the order things were applied: "two" went in last.
+  auto down = migrate(db, dir.path(), {"down"});
+  REQUIRE(down.code == 0);
+  CHECK_THAT(down.out, Contains("down 20240102000000_two"));
+  CHECK_FALSE(db.table_exists("two"));
+  CHECK(db.table_exists("three"));
+}
+
+TEST_CASE("an applied migration whose directory is gone is refused and shown as missing") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;");
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);",
+                  "DROP TABLE two;");
+  REQUIRE(migrate(db, dir.path(), {"up"}).code == 0);
+  std::filesystem::remove_all(dir.path() / "20240102000000_two");
+  write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
+                  "DROP TABLE three;");
+
+  auto up = migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 4);
+  CHECK_THAT(up.err, Contains("20240102000000_two"));
+  CHECK_FALSE(db.table_exists("three"));
+
+  auto down = migrate(db, dir.path(), {"down"});
+  CHECK(down.code == 4);
+  CHECK(db.table_exists("two"));
+
+  auto status = migrate(db, dir.path(), {"status"});
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Contains("missing"));
+  auto json = migrate(db, dir.path(), {"status", "--json"});
+  CHECK_THAT(json.out, Contains("\"version\":\"20240102000000\",\"name\":\"two\",\"state\":"
+                                "\"missing\""));
+}
+
+TEST_CASE("a down step without down.sql is refused before anything runs") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);",
+                  "DROP TABLE two;");
+  REQUIRE(migrate(db, dir.path(), {"up"}).code == 0);
+  auto down = migrate(db, dir.path(), {"down", "--to", "0"});
+  CHECK(down.code == 3);
+  CHECK_THAT(down.err, Contains("20240101000000_one/down.sql"));
+  // Nothing was reverted, not even the step that had a down.sql.
+  CHECK(db.table_exists("two"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "2");
+}
