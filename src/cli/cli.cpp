@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 
 namespace migrate::cli {
 
@@ -32,8 +33,11 @@ void add_migrate_options(CLI::App &command, MigrateOptions &options, bool target
     add_optional(command, "--to", options.to,
                  "up: apply up to and including VERSION; down: revert everything applied after "
                  "VERSION (0 = all)");
-    command.add_option_function<std::size_t>(
-        "--count", [&options](std::size_t n) { options.count = n; }, "at most N steps");
+    command
+        .add_option_function<int>(
+            "--count", [&options](int n) { options.count = static_cast<std::size_t>(n); },
+            "at most N steps")
+        ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   }
   if (out_of_order) {
     command.add_flag("--allow-out-of-order", options.allow_out_of_order,

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/output.hpp"
+#include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
 #include "migrate/postgres.hpp"
 #include "migrate/source.hpp"
@@ -24,7 +25,9 @@ std::optional<Version> target_of(const MigrateOptions &options) {
 }
 
 std::unique_ptr<Database> connect(const Settings &settings) {
-  return connect_postgres(settings.conninfo, settings.history, settings.secrets);
+  const std::string conninfo =
+      with_fallback_application_name(settings.conninfo, std::string("migrate/") + MIGRATE_VERSION);
+  return connect_postgres(conninfo, settings.history, settings.secrets);
 }
 
 int run_plan(const Settings &settings, const MigrateOptions &options, RunOptions run_options,
@@ -75,7 +78,7 @@ int run_redo(const Settings &settings, const MigrateOptions &options) {
 int run_status(const Settings &settings, const StatusOptions &options) {
   const auto disk = read_tree(settings.dir);
   auto db = connect(settings);
-  const auto rows = status(disk, db->read_history());
+  const auto rows = status(disk, db->read_history().value_or(std::vector<AppliedMigration>{}));
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {

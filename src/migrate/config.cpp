@@ -124,6 +124,9 @@ EnvironmentConfig load_config(const fs::path &path, const std::string &env, cons
     throw UsageError(path.string() + ": no environment '" + env +
                      "' (it has: " + (known.empty() ? std::string("none") : known) + ")");
   }
+  if (node.IsNull()) {
+    return {};
+  }
   if (!node.IsMap()) {
     throw UsageError(where(path, node.Mark()) + ": environment '" + env + "' must be a map");
   }

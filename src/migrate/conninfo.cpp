@@ -1,5 +1,6 @@
 #include "migrate/conninfo.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace migrate {
@@ -126,7 +127,7 @@ std::string describe_parts(const std::string &host, const std::string &port,
   if (host.empty() && port.empty() && dbname.empty()) {
     return "the server named by the PG* variables";
   }
-  std::string out = host.empty() ? std::string("localhost") : host;
+  std::string out = host.empty() ? std::string("default host") : host;
   if (!port.empty()) {
     out += ":" + port;
   }
@@ -209,7 +210,11 @@ std::vector<std::string> secrets_in(const std::string &conninfo) {
 }
 
 std::string redact(std::string text, const std::vector<std::string> &secrets) {
-  for (const auto &secret : secrets) {
+  // Longest first, so a secret containing another is not left half-redacted.
+  std::vector<std::string> ordered = secrets;
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+  for (const auto &secret : ordered) {
     if (secret.empty()) {
       continue;
     }

@@ -35,10 +35,18 @@ struct StepRequest {
   bool own_transaction = true;
 };
 
+// Where in a step the server failed.
+enum class FailurePhase {
+  statement, // one of the file's statements
+  history,   // writing or deleting the history row
+  commit,    // at COMMIT (e.g. a deferred constraint)
+};
+
 // Why a step failed on the server.
 struct StepFailure {
-  // Index into StepRequest::statements of the failing statement, or npos when
-  // the failure came from the history row or the COMMIT.
+  FailurePhase phase = FailurePhase::statement;
+  // Index into StepRequest::statements of the failing statement (phase
+  // statement), else npos.
   std::size_t statement = npos;
   // 1-based character position inside that statement, 0 when unknown.
   std::size_t position = 0;
@@ -73,13 +81,13 @@ public:
   // Releases the migration lock if held. Must not throw.
   virtual void unlock() noexcept = 0;
 
-  // Creates the history table (and its schema) if missing, then returns its
-  // rows. Call only while holding the lock.
-  virtual std::vector<AppliedMigration> prepare_history() = 0;
+  // Returns the history rows, oldest applied first, or std::nullopt when the
+  // table does not exist. Creates and locks nothing.
+  virtual std::optional<std::vector<AppliedMigration>> read_history() = 0;
 
-  // Returns the history rows without creating or locking anything; empty
-  // when the table does not exist.
-  virtual std::vector<AppliedMigration> read_history() = 0;
+  // Creates the history table (and its schema) if missing. Call only while
+  // holding the lock.
+  virtual void create_history() = 0;
 
   // Runs a step's statements and writes (up) or deletes (down) its history
   // row, atomically when own_transaction is set. Returns std::nullopt on
@@ -89,10 +97,11 @@ public:
   virtual std::optional<StepFailure> apply(const StepRequest &step) = 0;
 
   // Starts, commits or rolls back the transaction around a whole plan
-  // (--single-transaction). commit() throws ConnectionError if the
-  // connection is lost; rollback() must not throw.
+  // (--single-transaction). commit() returns the failure (phase commit) when
+  // the server refuses the COMMIT, which rolls everything back, and throws
+  // ConnectionError if the connection is lost; rollback() must not throw.
   virtual void begin() = 0;
-  virtual void commit() = 0;
+  virtual std::optional<StepFailure> commit() = 0;
   virtual void rollback() noexcept = 0;
 };
 

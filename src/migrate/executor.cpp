@@ -33,6 +33,11 @@ PreparedStep prepare(const Step &step) {
   prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
   prepared.sql = read_sql_file(prepared.file);
   prepared.statements = split_statements(prepared.sql);
+  if (!prepared.statements.empty() && prepared.statements.back().unterminated) {
+    throw TreeError(prepared.file.string() + ":" + std::to_string(prepared.statements.back().line) +
+                    ": the statement starting here never ends (an unclosed quote, dollar quote "
+                    "or comment)");
+  }
   if (step.direction == Direction::up) {
     prepared.checksum = checksum(prepared.sql);
     if (m.has_down) {
@@ -122,8 +127,10 @@ std::string describe_failure(const PreparedStep &prepared, std::size_t line,
   std::string where = prepared.file.string();
   if (line > 0) {
     where += ":" + std::to_string(line);
-  } else if (failure.statement == StepFailure::npos) {
+  } else if (failure.phase == FailurePhase::history) {
     where += " (while recording it in the history table)";
+  } else if (failure.phase == FailurePhase::commit) {
+    where += " (at COMMIT, e.g. a deferred constraint)";
   }
   std::string message =
       prepared.step.migration.id() + " failed at " + where + ": " + failure.message;
@@ -148,7 +155,9 @@ RunResult run(Database &db, const std::vector<Migration> &disk, const RunOptions
   db.check_writable();
   acquire_lock(db, options.lock_timeout, reporter);
   LockGuard guard(db);
-  const auto history = db.prepare_history();
+  // Read after the lock: another runner may have just finished.
+  const auto stored = db.read_history();
+  const std::vector<AppliedMigration> history = stored.value_or(std::vector<AppliedMigration>{});
   const auto steps = options.redo ? plan_redo(disk, history) : plan(disk, history, options.request);
 
   // Every file of the plan is read and split before the first statement runs.
@@ -159,6 +168,9 @@ RunResult run(Database &db, const std::vector<Migration> &disk, const RunOptions
   }
 
   RunResult result;
+  if (!prepared.empty() && !stored) {
+    db.create_history();
+  }
   if (options.single_transaction && !prepared.empty()) {
     db.begin();
   }
@@ -180,7 +192,11 @@ RunResult run(Database &db, const std::vector<Migration> &disk, const RunOptions
     result.done.push_back(current.step);
   }
   if (options.single_transaction && !prepared.empty()) {
-    db.commit();
+    if (auto failure = db.commit()) {
+      const auto &last = prepared.back();
+      throw MigrationFailed(describe_failure(last, 0, *failure), last.step, last.file, 0, *failure,
+                            {}, true);
+    }
   }
   result.elapsed = since(start);
   return result;

@@ -71,6 +71,9 @@ Step make_step(Direction direction, const Migration &migration) {
 std::vector<Step> plan_up(const std::vector<Migration> &disk,
                           const std::unordered_set<Version> &applied, Version newest_applied,
                           const PlanRequest &request) {
+  if (request.to && *request.to == 0) {
+    throw UsageError("up --to 0 would apply nothing; give the version to stop after");
+  }
   if (request.to && find_on_disk(disk, *request.to) == nullptr) {
     throw UsageError("unknown target version " + format_version(*request.to) +
                      ": no migration has it");

@@ -174,17 +174,28 @@ public:
     }
   }
 
-  std::vector<AppliedMigration> prepare_history() override {
-    const std::string regclass = m_conn->quote(m_table_sql);
-    const std::string schema_literal = m_conn->quote(m_history.schema);
+  std::optional<std::vector<AppliedMigration>> read_history() override {
+    try {
+      pqxx::nontransaction tx{*m_conn};
+      return to_rows(tx.exec(select_history_sql()));
+    } catch (const pqxx::undefined_table &) {
+      return std::nullopt;
+    } catch (const pqxx::broken_connection &e) {
+      throw lost(e, "reading the history table");
+    } catch (const pqxx::sql_error &e) {
+      throw Error(ExitCode::failure, "reading the history table " + m_history.qualified() + ": " +
+                                         first_line(redacted(e.what())));
+    }
+  }
+
+  void create_history() override {
     const std::string schema_sql = m_conn->quote_name(m_history.schema);
-    // One round trip, and no NOTICE when the table already exists.
-    const std::string sql = "DO $migrate$ BEGIN IF to_regclass(" + regclass +
-                            ") IS NULL THEN "
+    // One round trip, and no NOTICE when the schema already exists.
+    const std::string sql = "DO $migrate$ BEGIN "
                             "IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = " +
-                            schema_literal + ") THEN CREATE SCHEMA " + schema_sql +
+                            m_conn->quote(m_history.schema) + ") THEN CREATE SCHEMA " + schema_sql +
                             "; END IF; "
-                            "CREATE TABLE " +
+                            "CREATE TABLE IF NOT EXISTS " +
                             m_table_sql +
                             " ("
                             "version text PRIMARY KEY CHECK (version ~ '^[0-9]{14}$'), "
@@ -195,23 +206,8 @@ public:
                             "execution_ms bigint NOT NULL DEFAULT 0, "
                             "applied_by text NOT NULL DEFAULT current_user, "
                             "id bigint GENERATED ALWAYS AS IDENTITY UNIQUE); "
-                            "END IF; END $migrate$; " +
-                            select_history_sql();
-    return to_rows(exec(sql, "creating the history table " + m_history.qualified()));
-  }
-
-  std::vector<AppliedMigration> read_history() override {
-    try {
-      pqxx::nontransaction tx{*m_conn};
-      return to_rows(tx.exec(select_history_sql()));
-    } catch (const pqxx::undefined_table &) {
-      return {};
-    } catch (const pqxx::broken_connection &e) {
-      throw lost(e, "reading the history table");
-    } catch (const pqxx::sql_error &e) {
-      throw Error(ExitCode::failure, "reading the history table " + m_history.qualified() + ": " +
-                                         first_line(redacted(e.what())));
-    }
+                            "END $migrate$";
+    exec(sql, "creating the history table " + m_history.qualified());
   }
 
   std::optional<StepFailure> apply(const StepRequest &step) override {
@@ -242,7 +238,21 @@ public:
 
   void begin() override { exec("BEGIN", "starting the transaction"); }
 
-  void commit() override { exec("COMMIT", "committing the transaction"); }
+  std::optional<StepFailure> commit() override {
+    try {
+      pqxx::nontransaction tx{*m_conn};
+      tx.exec("COMMIT");
+      return std::nullopt;
+    } catch (const pqxx::broken_connection &e) {
+      throw lost(e, "committing the transaction");
+    } catch (const pqxx::sql_error &e) {
+      StepFailure failure;
+      failure.phase = FailurePhase::commit;
+      failure.sqlstate = e.sqlstate();
+      parse_server_message(redacted(e.what()), failure);
+      return failure;
+    }
+  }
 
   void rollback() noexcept override {
     try {
@@ -316,7 +326,11 @@ private:
         pipe.retrieve(ids[i]);
       } catch (const pqxx::sql_error &e) {
         StepFailure failure;
-        if (i >= first_statement && i < first_statement + statement_count) {
+        if (i >= first_statement + statement_count + 1) {
+          failure.phase = FailurePhase::commit;
+        } else if (i == first_statement + statement_count) {
+          failure.phase = FailurePhase::history;
+        } else if (i >= first_statement) {
           failure.statement = i - first_statement;
         }
         failure.sqlstate = e.sqlstate();

@@ -58,6 +58,11 @@ TEST_CASE("bad flags and bad configuration exit 2 and name the problem") {
     CHECK(result.code == 2);
     CHECK_THAT(result.err, Contains("--no-such-flag"));
   }
+  SECTION("a count below 1") {
+    auto result = run({"--dir", dir.path().string(), "down", "--count", "-1"});
+    CHECK(result.code == 2);
+    CHECK_THAT(result.err, Contains("--count"));
+  }
   SECTION("a bad --to") {
     auto result = run({"--dir", dir.path().string(), "up", "--to", "2024"});
     CHECK(result.code == 2);

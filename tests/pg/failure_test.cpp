@@ -104,3 +104,46 @@ TEST_CASE("a failing down migration keeps the migration applied") {
   CHECK(db.table_exists("one"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "1");
 }
+
+TEST_CASE("a failure at COMMIT is reported as such and rolls back") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_deferred",
+                  "CREATE TABLE parent (id int PRIMARY KEY);\n"
+                  "CREATE TABLE child (parent_id int REFERENCES parent DEFERRABLE INITIALLY "
+                  "DEFERRED);\n"
+                  "INSERT INTO child VALUES (1);\n",
+                  std::nullopt);
+  SECTION("in its own transaction") {
+    auto result = up(db, dir.path());
+    CHECK(result.code == 7);
+    CHECK_THAT(result.err, Contains("at COMMIT"));
+    CHECK_THAT(result.err, Contains("23503"));
+  }
+  SECTION("in single-transaction mode") {
+    auto result = run({"--database-url", db.conninfo(), "--dir", dir.path().string(), "up",
+                       "--single-transaction"});
+    CHECK(result.code == 7);
+    CHECK_THAT(result.err, Contains("at COMMIT"));
+    CHECK_THAT(result.err, Contains("rolled back"));
+  }
+  CHECK_FALSE(db.table_exists("parent"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+}
+
+TEST_CASE("an unterminated quote is refused before anything runs") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_ok", "CREATE TABLE ok (id int);", std::nullopt);
+  write_migration(dir.path(), "20240102000000_open",
+                  "CREATE TABLE t (id int);\n"
+                  "INSERT INTO t VALUES (1);\n"
+                  "SELECT 'never closed;\n",
+                  std::nullopt);
+  auto result = up(db, dir.path());
+  CHECK(result.code == 3);
+  CHECK_THAT(result.err, Contains("20240102000000_open/up.sql:3"));
+  CHECK_FALSE(db.table_exists("ok"));
+  // Nothing ran, so the history table was not even created.
+  CHECK_FALSE(db.table_exists("public.migration_history"));
+}

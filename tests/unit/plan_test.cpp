@@ -1,0 +1,375 @@
+#include "migrate/error.hpp"
+#include "migrate/plan.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace migrate;
+using Catch::Contains;
+
+namespace {
+
+constexpr Version V1 = 20240101000000;
+constexpr Version V2 = 20240102000000;
+constexpr Version V3 = 20240103000000;
+constexpr Version V4 = 20240104000000;
+constexpr Version V5 = 20240105000000;
+constexpr Version UNKNOWN = 20991231235959;
+
+// A tree and a history described compactly.
+struct World {
+  std::vector<Version> disk;
+  std::vector<std::pair<Version, std::int64_t>> applied; // version, sequence
+  std::vector<Version> no_down = {};                     // on disk without down.sql
+  std::vector<Version> no_up = {};                       // on disk without up.sql
+};
+
+bool contains(const std::vector<Version> &versions, Version v) {
+  return std::find(versions.begin(), versions.end(), v) != versions.end();
+}
+
+Migration migration(Version v, const World &world) {
+  Migration m;
+  m.version = v;
+  m.name = "m" + format_version(v).substr(6, 2);
+  m.dir = "/tree/" + m.id();
+  m.has_up = !contains(world.no_up, v);
+  m.has_down = !contains(world.no_down, v);
+  return m;
+}
+
+std::vector<Migration> disk_of(const World &world) {
+  std::vector<Migration> disk;
+  for (Version v : world.disk) {
+    disk.push_back(migration(v, world));
+  }
+  return disk;
+}
+
+std::vector<AppliedMigration> history_of(const World &world) {
+  std::vector<AppliedMigration> history;
+  for (const auto &[version, sequence] : world.applied) {
+    AppliedMigration row;
+    row.version = version;
+    row.name = "m" + format_version(version).substr(6, 2);
+    row.sequence = sequence;
+    row.applied_at = "2024-06-01T00:00:0" + std::to_string(sequence % 10) + "Z";
+    history.push_back(row);
+  }
+  return history;
+}
+
+std::string up(Version v) {
+  return "up " + format_version(v);
+}
+std::string down(Version v) {
+  return "down " + format_version(v);
+}
+
+std::vector<std::string> render(const std::vector<Step> &steps) {
+  std::vector<std::string> out;
+  for (const auto &step : steps) {
+    out.push_back((step.direction == Direction::up ? up : down)(step.migration.version));
+  }
+  return out;
+}
+
+PlanRequest req(Direction direction, std::optional<Version> to = std::nullopt,
+                std::optional<std::size_t> count = std::nullopt, bool out_of_order = false) {
+  PlanRequest r;
+  r.direction = direction;
+  r.to = to;
+  r.count = count;
+  r.allow_out_of_order = out_of_order;
+  return r;
+}
+
+constexpr auto UP = Direction::up;
+constexpr auto DOWN = Direction::down;
+
+struct PlanCase {
+  std::string name;
+  World world;
+  PlanRequest request;
+  std::vector<std::string> expected;
+};
+
+enum class Kind { usage, tree, history };
+
+struct ErrorCase {
+  std::string name;
+  World world;
+  PlanRequest request;
+  Kind kind;
+  std::vector<std::string> message_parts;
+};
+
+} // namespace
+
+TEST_CASE("plan computes the expected steps", "[plan]") {
+  const World four{{V1, V2, V3, V4}, {}};
+  const World two_applied{{V1, V2, V3, V4}, {{V1, 1}, {V2, 2}}};
+  const World three_applied{{V1, V2, V3, V4}, {{V1, 1}, {V2, 2}, {V3, 3}}};
+  // V3 was applied before V2 (an out-of-order apply): sequence decides reverts.
+  const World shuffled{{V1, V2, V3, V4}, {{V2, 3}, {V1, 1}, {V3, 2}}};
+  const std::vector<PlanCase> cases = {
+      {"up from empty applies everything ascending",
+       four,
+       req(UP),
+       {up(V1), up(V2), up(V3), up(V4)}},
+      {"up with some applied applies the rest", two_applied, req(UP), {up(V3), up(V4)}},
+      {"up --to is inclusive", World{{V1, V2, V3, V4}, {{V1, 1}}}, req(UP, V3), {up(V2), up(V3)}},
+      {"up --to an applied version is empty", two_applied, req(UP, V2), {}},
+      {"up --to an older applied version is empty", two_applied, req(UP, V1), {}},
+      {"up --count limits the steps", four, req(UP, std::nullopt, 2), {up(V1), up(V2)}},
+      {"up --count above pending applies all",
+       two_applied,
+       req(UP, std::nullopt, 10),
+       {up(V3), up(V4)}},
+      {"up --to and --count: the tighter wins",
+       World{{V1, V2, V3, V4}, {{V1, 1}}},
+       req(UP, V4, 1),
+       {up(V2)}},
+      {"up with everything applied is empty", World{{V1, V2}, {{V1, 1}, {V2, 2}}}, req(UP), {}},
+      {"up with an empty tree is empty", World{{}, {}}, req(UP), {}},
+      {"up needs no down.sql", World{{V1, V2}, {}, {V1, V2}}, req(UP), {up(V1), up(V2)}},
+      {"allow_out_of_order applies older pending ascending",
+       World{{V1, V2, V3, V4, V5}, {{V1, 1}, {V4, 2}}},
+       req(UP, std::nullopt, std::nullopt, true),
+       {up(V2), up(V3), up(V5)}},
+      {"allow_out_of_order with --count",
+       World{{V1, V2, V3, V4, V5}, {{V1, 1}, {V4, 2}}},
+       req(UP, std::nullopt, 1, true),
+       {up(V2)}},
+      {"down defaults to one step", three_applied, req(DOWN), {down(V3)}},
+      {"down --count reverts newest first",
+       three_applied,
+       req(DOWN, std::nullopt, 2),
+       {down(V3), down(V2)}},
+      {"down --count above applied reverts all",
+       three_applied,
+       req(DOWN, std::nullopt, 9),
+       {down(V3), down(V2), down(V1)}},
+      {"down --to keeps the target applied",
+       World{{V1, V2, V3, V4}, {{V1, 1}, {V2, 2}, {V3, 3}, {V4, 4}}},
+       req(DOWN, V2),
+       {down(V4), down(V3)}},
+      {"down --to 0 reverts all",
+       three_applied,
+       req(DOWN, Version{0}),
+       {down(V3), down(V2), down(V1)}},
+      {"down --to the newest applied is empty", three_applied, req(DOWN, V3), {}},
+      {"down --to with --count", three_applied, req(DOWN, Version{0}, 2), {down(V3), down(V2)}},
+      {"down with nothing applied is empty", four, req(DOWN), {}},
+      {"down --to 0 with nothing applied is empty", four, req(DOWN, Version{0}), {}},
+      {"down follows applied order, not version order", shuffled, req(DOWN), {down(V2)}},
+      {"down --count follows applied order",
+       shuffled,
+       req(DOWN, std::nullopt, 3),
+       {down(V2), down(V3), down(V1)}},
+      {"down --to reverts only versions above the target, in applied order",
+       shuffled,
+       req(DOWN, V1),
+       {down(V2), down(V3)}},
+      {"down --to between out-of-order applies", shuffled, req(DOWN, V2), {down(V3)}},
+      {"down ignores a missing down.sql outside the plan",
+       World{{V1, V2}, {{V1, 1}, {V2, 2}}, {V1}},
+       req(DOWN),
+       {down(V2)}},
+  };
+  for (const auto &c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      const auto steps = plan(disk_of(c.world), history_of(c.world), c.request);
+      CHECK(render(steps) == c.expected);
+      for (const auto &step : steps) {
+        CHECK(step.migration.dir == migration(step.migration.version, c.world).dir);
+        CHECK(step.migration.name == migration(step.migration.version, c.world).name);
+      }
+    }
+  }
+}
+
+TEST_CASE("plan refuses unusable requests and inconsistent state", "[plan]") {
+  const World three_applied{{V1, V2, V3, V4}, {{V1, 1}, {V2, 2}, {V3, 3}}};
+  const World gap{{V1, V2, V3}, {{V1, 1}, {V3, 2}}};       // V2 pending, older than V3
+  const World lost{{V1, V3}, {{V1, 1}, {V2, 2}, {V3, 3}}}; // V2 applied, no directory
+  const std::vector<ErrorCase> cases = {
+      {"up --to unknown", three_applied, req(UP, UNKNOWN), Kind::usage, {"20991231235959"}},
+      {"up --count 0", three_applied, req(UP, std::nullopt, 0), Kind::usage, {"count"}},
+      {"down --count 0", three_applied, req(DOWN, std::nullopt, 0), Kind::usage, {"count"}},
+      {"down --to unknown", three_applied, req(DOWN, UNKNOWN), Kind::usage, {"20991231235959"}},
+      {"down --to a pending version",
+       three_applied,
+       req(DOWN, V4),
+       Kind::usage,
+       {"20240104000000"}},
+      {"pending older than newest applied",
+       gap,
+       req(UP),
+       Kind::history,
+       {"20240102000000", "20240103000000"}},
+      {"pending older than newest applied, with --to",
+       gap,
+       req(UP, V2),
+       Kind::history,
+       {"20240102000000", "20240103000000"}},
+      {"applied without directory, up", lost, req(UP), Kind::history, {"20240102000000"}},
+      {"applied without directory, down", lost, req(DOWN), Kind::history, {"20240102000000"}},
+      {"applied without directory, down --to 0",
+       lost,
+       req(DOWN, Version{0}),
+       Kind::history,
+       {"20240102000000"}},
+      {"down step without down.sql",
+       World{{V1, V2}, {{V1, 1}, {V2, 2}}, {V2}},
+       req(DOWN),
+       Kind::tree,
+       {"/tree/20240102000000_m02/down.sql"}},
+      {"down --count 2 where only the second lacks down.sql",
+       World{{V1, V2, V3}, {{V1, 1}, {V2, 2}, {V3, 3}}, {V2}},
+       req(DOWN, std::nullopt, 2),
+       Kind::tree,
+       {"/tree/20240102000000_m02/down.sql"}},
+      {"down --to 0 where the oldest lacks down.sql",
+       World{{V1, V2}, {{V1, 1}, {V2, 2}}, {V1}},
+       req(DOWN, Version{0}),
+       Kind::tree,
+       {"/tree/20240101000000_m01/down.sql"}},
+      {"up step without up.sql",
+       World{{V1, V2}, {{V1, 1}}, {}, {V2}},
+       req(UP),
+       Kind::tree,
+       {"/tree/20240102000000_m02/up.sql"}},
+  };
+  for (const auto &c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      const auto disk = disk_of(c.world);
+      const auto history = history_of(c.world);
+      switch (c.kind) {
+      case Kind::usage:
+        REQUIRE_THROWS_AS(plan(disk, history, c.request), UsageError);
+        break;
+      case Kind::tree:
+        REQUIRE_THROWS_AS(plan(disk, history, c.request), TreeError);
+        break;
+      case Kind::history:
+        REQUIRE_THROWS_AS(plan(disk, history, c.request), HistoryError);
+        break;
+      }
+      for (const auto &part : c.message_parts) {
+        REQUIRE_THROWS_WITH(plan(disk, history, c.request), Contains(part));
+      }
+    }
+  }
+}
+
+TEST_CASE("plan error codes match the error kinds", "[plan]") {
+  const World lost{{V1}, {{V1, 1}, {V2, 2}}};
+  try {
+    plan(disk_of(lost), history_of(lost), req(UP));
+    FAIL("expected HistoryError");
+  } catch (const Error &e) {
+    CHECK(e.code() == ExitCode::history_conflict);
+  }
+  try {
+    plan(disk_of(lost), {}, req(UP, UNKNOWN));
+    FAIL("expected UsageError");
+  } catch (const Error &e) {
+    CHECK(e.code() == ExitCode::usage);
+  }
+}
+
+TEST_CASE("plan_redo reverts and reapplies the most recently applied migration", "[plan]") {
+  SECTION("empty history gives an empty plan") {
+    const World world{{V1, V2}, {}};
+    CHECK(plan_redo(disk_of(world), history_of(world)).empty());
+  }
+  SECTION("newest by version when applied in order") {
+    const World world{{V1, V2, V3}, {{V1, 1}, {V2, 2}}};
+    const auto steps = plan_redo(disk_of(world), history_of(world));
+    CHECK(render(steps) == std::vector<std::string>{down(V2), up(V2)});
+    REQUIRE(steps.size() == 2);
+    CHECK(steps[0].migration.dir == "/tree/20240102000000_m02");
+    CHECK(steps[1].migration.dir == "/tree/20240102000000_m02");
+  }
+  SECTION("newest by applied sequence, not by version") {
+    const World world{{V1, V2, V3}, {{V3, 2}, {V2, 3}, {V1, 1}}};
+    CHECK(render(plan_redo(disk_of(world), history_of(world))) ==
+          std::vector<std::string>{down(V2), up(V2)});
+  }
+  SECTION("an applied version without directory is a HistoryError") {
+    const World world{{V1}, {{V1, 1}, {V2, 2}}};
+    REQUIRE_THROWS_AS(plan_redo(disk_of(world), history_of(world)), HistoryError);
+    REQUIRE_THROWS_WITH(plan_redo(disk_of(world), history_of(world)), Contains("20240102000000"));
+  }
+  SECTION("a missing directory for an older applied version is also refused") {
+    const World world{{V2}, {{V1, 1}, {V2, 2}}};
+    REQUIRE_THROWS_AS(plan_redo(disk_of(world), history_of(world)), HistoryError);
+    REQUIRE_THROWS_WITH(plan_redo(disk_of(world), history_of(world)), Contains("20240101000000"));
+  }
+  SECTION("the newest lacking down.sql is a TreeError naming it") {
+    const World world{{V1, V2}, {{V1, 1}, {V2, 2}}, {V2}};
+    REQUIRE_THROWS_AS(plan_redo(disk_of(world), history_of(world)), TreeError);
+    REQUIRE_THROWS_WITH(plan_redo(disk_of(world), history_of(world)),
+                        Contains("/tree/20240102000000_m02/down.sql"));
+  }
+}
+
+TEST_CASE("status lists disk and history by version with states", "[plan][status]") {
+  constexpr Version gone = 20231231000000; // applied, directory removed
+  const World world{{V1, V2, V3}, {{V2, 2}, {gone, 1}, {V1, 3}}};
+  const auto history = history_of(world);
+  std::vector<StatusRow> rows;
+  REQUIRE_NOTHROW(rows = status(disk_of(world), history));
+  REQUIRE(rows.size() == 4);
+
+  CHECK(rows[0].version == gone);
+  CHECK(rows[0].name == "m31");
+  CHECK(rows[0].state == State::missing);
+  CHECK(rows[0].applied_at == std::optional<std::string>(history[1].applied_at));
+
+  CHECK(rows[1].version == V1);
+  CHECK(rows[1].state == State::applied);
+  CHECK(rows[1].applied_at == std::optional<std::string>(history[2].applied_at));
+
+  CHECK(rows[2].version == V2);
+  CHECK(rows[2].state == State::applied);
+  CHECK(rows[2].applied_at == std::optional<std::string>(history[0].applied_at));
+
+  CHECK(rows[3].version == V3);
+  CHECK(rows[3].name == "m03");
+  CHECK(rows[3].state == State::pending);
+  CHECK_FALSE(rows[3].applied_at.has_value());
+}
+
+TEST_CASE("status never throws on states that plan refuses", "[plan][status]") {
+  SECTION("missing directory between present ones") {
+    const World world{{V1, V3}, {{V1, 1}, {V2, 2}, {V3, 3}}};
+    const auto rows = status(disk_of(world), history_of(world));
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1].version == V2);
+    CHECK(rows[1].state == State::missing);
+    CHECK(rows[0].state == State::applied);
+    CHECK(rows[2].state == State::applied);
+  }
+  SECTION("out-of-order pending") {
+    const World world{{V1, V2, V3}, {{V1, 1}, {V3, 2}}};
+    const auto rows = status(disk_of(world), history_of(world));
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1].state == State::pending);
+  }
+  SECTION("empty") {
+    CHECK(status({}, {}).empty());
+  }
+}
+
+TEST_CASE("state_name names each state", "[plan][status]") {
+  CHECK(std::string(state_name(State::applied)) == "applied");
+  CHECK(std::string(state_name(State::pending)) == "pending");
+  CHECK(std::string(state_name(State::missing)) == "missing");
+}
