@@ -1,12 +1,15 @@
 #include "cli/cli.hpp"
 
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
 #include "migrate/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace migrate::cli {
 
@@ -20,6 +23,20 @@ std::optional<std::string> getenv_lookup(const std::string &name) {
   return std::string(value);
 }
 
+// "user@host migrate/<version>", recorded with every event.
+std::string client_label() {
+  std::string user = getenv_lookup("USER").value_or(getenv_lookup("LOGNAME").value_or(""));
+  if (user.empty()) {
+    const passwd *entry = getpwuid(geteuid());
+    user = entry != nullptr ? entry->pw_name : "?";
+  }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) {
+    host[0] = '?';
+  }
+  return user + "@" + host + " migrate/" + MIGRATE_VERSION;
+}
+
 // Binds an optional string flag.
 void add_optional(CLI::App &app, const std::string &names, std::optional<std::string> &target,
                   const std::string &help) {
@@ -27,24 +44,34 @@ void add_optional(CLI::App &app, const std::string &names, std::optional<std::st
       names, [&target](const std::string &value) { target = value; }, help);
 }
 
-void add_migrate_options(CLI::App &command, MigrateOptions &options, bool targets,
-                         bool out_of_order) {
+void add_target_options(CLI::App &command, MigrateOptions &options) {
+  add_optional(command, "--to", options.to,
+               "up: apply up to and including VERSION; down: revert everything applied after "
+               "VERSION (0 = all)");
+  command
+      .add_option_function<int>(
+          "--count", [&options](int n) { options.count = static_cast<std::size_t>(n); },
+          "at most N steps")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+}
+
+void add_run_options(CLI::App &command, MigrateOptions &options, bool targets, bool up) {
   if (targets) {
-    add_optional(command, "--to", options.to,
-                 "up: apply up to and including VERSION; down: revert everything applied after "
-                 "VERSION (0 = all)");
-    command
-        .add_option_function<int>(
-            "--count", [&options](int n) { options.count = static_cast<std::size_t>(n); },
-            "at most N steps")
-        ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+    add_target_options(command, options);
   }
-  if (out_of_order) {
+  if (up) {
     command.add_flag("--allow-out-of-order", options.allow_out_of_order,
                      "apply pending migrations older than the newest applied one");
   }
   command.add_flag("--single-transaction", options.single_transaction,
                    "run the whole plan in one transaction");
+  command.add_flag("--dry-run", options.dry_run,
+                   "print the steps and their SQL; take no lock, change nothing");
+  command.add_flag("--json", options.json, "with --dry-run: print JSON");
+  if (targets) {
+    command.add_flag("--resume", options.resume,
+                     "first finish a no-transaction migration that stopped half-way");
+  }
 }
 
 } // namespace
@@ -66,22 +93,60 @@ int main(int argc, char **argv) {
                "history table, [schema.]table (default: public.migration_history)");
   add_optional(app, "--lock-timeout", flags.lock_timeout,
                "how long to wait for the migration lock, e.g. 60s, 500ms, 0 (default: 60s)");
+  add_optional(app, "--ddl-lock-timeout", flags.ddl_lock_timeout,
+               "PostgreSQL lock_timeout for each step, e.g. 5s (default: the role's)");
+  add_optional(app, "--statement-timeout", flags.statement_timeout,
+               "PostgreSQL statement_timeout for each step, e.g. 10min (default: the role's)");
+  add_optional(app, "--lock-retries", flags.lock_retries,
+               "retry a step that hit a lock timeout or deadlock up to N times (default: 0)");
 
   MigrateOptions up_options;
   auto *up = app.add_subcommand("up", "apply pending migrations");
-  add_migrate_options(*up, up_options, true, true);
+  add_run_options(*up, up_options, true, true);
 
   MigrateOptions down_options;
   auto *down = app.add_subcommand("down", "revert applied migrations (default: the newest one)");
-  add_migrate_options(*down, down_options, true, false);
+  add_run_options(*down, down_options, true, false);
 
   MigrateOptions redo_options;
   auto *redo = app.add_subcommand("redo", "revert the newest applied migration and apply it again");
-  add_migrate_options(*redo, redo_options, false, false);
+  add_run_options(*redo, redo_options, false, false);
+
+  PlanOptions plan_options;
+  auto *plan = app.add_subcommand("plan", "print what up, down or redo would do, with the SQL");
+  plan->add_option("direction", plan_options.direction, "up (default), down or redo");
+  add_target_options(*plan, plan_options.migrate);
+  plan->add_flag("--allow-out-of-order", plan_options.migrate.allow_out_of_order,
+                 "include pending migrations older than the newest applied one");
+  plan->add_flag("--json", plan_options.migrate.json, "print JSON");
 
   StatusOptions status_options;
   auto *status = app.add_subcommand("status", "list migrations and whether they are applied");
   status->add_flag("--json", status_options.json, "print JSON");
+
+  LogOptions log_options;
+  auto *log = app.add_subcommand("log", "show the audit trail of applies, reverts and failures");
+  log->add_flag("--json", log_options.json, "print JSON");
+  log->add_option("--limit", log_options.limit, "at most N events (default: 100)")
+      ->check(CLI::Range(1, 1000000));
+
+  VersionOptions accept_options;
+  auto *accept = app.add_subcommand(
+      "accept", "re-pin the checksums of an applied migration whose files were edited on purpose");
+  accept->add_option("version", accept_options.version, "the migration's version")->required();
+
+  VersionOptions baseline_options;
+  auto *baseline = app.add_subcommand(
+      "baseline", "record every migration up to VERSION as applied without running it");
+  baseline->add_option("version", baseline_options.version, "the last version already in place")
+      ->required();
+
+  RepairOptions repair_options;
+  auto *repair =
+      app.add_subcommand("repair", "settle a no-transaction migration that stopped half-way");
+  repair->add_option("version", repair_options.version, "the migration's version")->required();
+  repair->add_flag("--applied", repair_options.applied, "its changes are all in place now");
+  repair->add_flag("--not-applied", repair_options.not_applied, "none of its changes remain");
 
   NewOptions new_options;
   auto *create = app.add_subcommand("new", "create a new migration from the templates");
@@ -102,21 +167,38 @@ int main(int argc, char **argv) {
     return static_cast<int>(ExitCode::usage);
   }
 
+  Interrupt interrupt;
   try {
-    const Settings settings = resolve_settings(flags, getenv_lookup);
-    if (up->parsed()) {
-      return run_up(settings, up_options);
+    const Context context{resolve_settings(flags, getenv_lookup), client_label(), &interrupt};
+    if (up->parsed() || down->parsed() || redo->parsed()) {
+      SignalWatcher watcher(interrupt);
+      if (up->parsed()) {
+        return run_up(context, up_options);
+      }
+      if (down->parsed()) {
+        return run_down(context, down_options);
+      }
+      return run_redo(context, redo_options);
     }
-    if (down->parsed()) {
-      return run_down(settings, down_options);
-    }
-    if (redo->parsed()) {
-      return run_redo(settings, redo_options);
+    if (plan->parsed()) {
+      return run_plan(context, plan_options);
     }
     if (status->parsed()) {
-      return run_status(settings, status_options);
+      return run_status(context, status_options);
     }
-    return run_new(settings, new_options);
+    if (log->parsed()) {
+      return run_log(context, log_options);
+    }
+    if (accept->parsed()) {
+      return run_accept(context, accept_options);
+    }
+    if (baseline->parsed()) {
+      return run_baseline(context, baseline_options);
+    }
+    if (repair->parsed()) {
+      return run_repair(context, repair_options);
+    }
+    return run_new(context, new_options);
   } catch (const Error &e) {
     std::cerr << "migrate: " << e.what() << std::endl;
     return static_cast<int>(e.code());

@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands, each a plain function of its options. No CLI11 here.
 
+#include "migrate/interrupt.hpp"
 #include "migrate/settings.hpp"
 
 #include <optional>
@@ -8,16 +9,46 @@
 
 namespace migrate::cli {
 
+// What every command may need besides its own options.
+struct Context {
+  Settings settings;
+  std::string client;             // "user@host migrate/<version>", for the events table
+  Interrupt *interrupt = nullptr; // stop requests from signals
+};
+
 // Options of `up`, `down` and `redo`.
 struct MigrateOptions {
   std::optional<std::string> to;
   std::optional<std::size_t> count;
   bool allow_out_of_order = false;
   bool single_transaction = false;
+  bool dry_run = false; // print the plan and its SQL, run nothing
+  bool json = false;    // with dry_run
+  bool resume = false;  // finish a half-done no-transaction migration first
+};
+
+struct PlanOptions {
+  std::string direction = "up"; // up, down or redo
+  MigrateOptions migrate;
 };
 
 struct StatusOptions {
   bool json = false;
+};
+
+struct LogOptions {
+  bool json = false;
+  std::size_t limit = 100;
+};
+
+struct VersionOptions {
+  std::string version;
+};
+
+struct RepairOptions {
+  std::string version;
+  bool applied = false;
+  bool not_applied = false;
 };
 
 struct NewOptions {
@@ -25,10 +56,15 @@ struct NewOptions {
 };
 
 // Each returns the exit code on success and throws migrate::Error otherwise.
-int run_up(const Settings &settings, const MigrateOptions &options);
-int run_down(const Settings &settings, const MigrateOptions &options);
-int run_redo(const Settings &settings, const MigrateOptions &options);
-int run_status(const Settings &settings, const StatusOptions &options);
-int run_new(const Settings &settings, const NewOptions &options);
+int run_up(const Context &context, const MigrateOptions &options);
+int run_down(const Context &context, const MigrateOptions &options);
+int run_redo(const Context &context, const MigrateOptions &options);
+int run_plan(const Context &context, const PlanOptions &options);
+int run_status(const Context &context, const StatusOptions &options);
+int run_log(const Context &context, const LogOptions &options);
+int run_accept(const Context &context, const VersionOptions &options);
+int run_baseline(const Context &context, const VersionOptions &options);
+int run_repair(const Context &context, const RepairOptions &options);
+int run_new(const Context &context, const NewOptions &options);
 
 } // namespace migrate::cli

@@ -47,6 +47,17 @@ void TextReporter::step_done(const Step &step, std::chrono::milliseconds elapsed
         << step.migration.id() << " ... " << elapsed.count() << " ms" << std::endl;
 }
 
+void TextReporter::warning(const std::string &message) {
+  m_err << "migrate: warning: " << message << std::endl;
+}
+
+void TextReporter::retrying(const Step &step, const StepFailure &failure, unsigned attempt,
+                            std::chrono::milliseconds delay) {
+  m_err << "migrate: " << step.migration.id() << " hit " << failure.message << " (SQLSTATE "
+        << failure.sqlstate << ") and was rolled back; retry " << attempt << " in " << delay.count()
+        << " ms" << std::endl;
+}
+
 void print_summary(std::ostream &out, const RunResult &result, const char *verb) {
   if (result.done.empty()) {
     out << "nothing to do" << std::endl;
@@ -66,17 +77,29 @@ void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows) {
   };
   out << pad("VERSION", 16) << pad("NAME", name_width + 2) << pad("STATE", 9) << "APPLIED AT"
       << '\n';
-  std::size_t counts[3] = {0, 0, 0};
+  std::size_t counts[5] = {0, 0, 0, 0, 0};
   for (const auto &row : rows) {
     ++counts[static_cast<int>(row.state)];
     out << pad(format_version(row.version), 16) << pad(row.name, name_width + 2)
         << pad(state_name(row.state), 9) << row.applied_at.value_or("-") << '\n';
   }
-  out << counts[0] << " applied, " << counts[1] << " pending";
+  out << counts[0] + counts[3] << " applied, " << counts[1] << " pending";
   if (counts[2] > 0) {
     out << ", " << counts[2] << " missing (applied, but the directory is gone)";
   }
+  if (counts[3] > 0) {
+    out << ", " << counts[3] << " changed (up.sql edited after it was applied)";
+  }
+  if (counts[4] > 0) {
+    out << ", " << counts[4] << " partial (stopped half-way; see `migrate up`)";
+  }
   out << std::endl;
+  for (const auto &row : rows) {
+    if (row.state == State::changed) {
+      out << "changed: " << format_version(row.version) << "_" << row.name << " recorded sha256 "
+          << row.recorded_checksum << ", now " << row.checksum << '\n';
+    }
+  }
 }
 
 void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows) {
@@ -86,9 +109,139 @@ void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows) {
     out << (i == 0 ? "" : ",") << "{\"version\":" << json_string(format_version(row.version))
         << ",\"name\":" << json_string(row.name)
         << ",\"state\":" << json_string(state_name(row.state)) << ",\"applied_at\":"
-        << (row.applied_at ? json_string(*row.applied_at) : std::string("null")) << "}";
+        << (row.applied_at ? json_string(*row.applied_at) : std::string("null"));
+    if (row.state == State::changed) {
+      out << ",\"recorded_checksum\":" << json_string(row.recorded_checksum)
+          << ",\"checksum\":" << json_string(row.checksum);
+    }
+    out << "}";
   }
   out << "]}" << std::endl;
+}
+
+namespace {
+
+std::string duration_text(const std::optional<std::chrono::milliseconds> &value) {
+  return value ? std::to_string(value->count()) + "ms" : std::string("default");
+}
+
+std::string duration_json(const std::optional<std::chrono::milliseconds> &value) {
+  return value ? std::to_string(value->count()) : std::string("null");
+}
+
+} // namespace
+
+void print_plan_text(std::ostream &out, const std::vector<PreparedStep> &steps) {
+  if (steps.empty()) {
+    out << "-- nothing to do" << std::endl;
+    return;
+  }
+  out << "-- " << plural(steps.size(), "step") << "; nothing was run\n";
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto &step = steps[i];
+    out << "\n-- [" << i + 1 << "/" << steps.size() << "] " << verb_of(step.step) << " "
+        << step.step.migration.id() << "\n"
+        << "--   file: " << step.file.string() << "\n"
+        << "--   transaction: "
+        << (step.transactional ? "one, with its history row" : "none (-- migrate:no-transaction)")
+        << "\n"
+        << "--   lock_timeout: " << duration_text(step.timeouts.lock_timeout)
+        << ", statement_timeout: " << duration_text(step.timeouts.statement_timeout) << "\n";
+    if (!step.checksum.empty()) {
+      out << "--   sha256: " << step.checksum << "\n";
+    }
+    for (const auto &statement : step.statements) {
+      out << "-- line " << statement.line << "\n" << statement_text(step.sql, statement) << ";\n";
+    }
+  }
+  out.flush();
+}
+
+void print_plan_json(std::ostream &out, const std::vector<PreparedStep> &steps) {
+  out << "{\"steps\":[";
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto &step = steps[i];
+    out << (i == 0 ? "" : ",") << "{\"direction\":\""
+        << (step.step.direction == Direction::up ? "up" : "down")
+        << "\",\"version\":" << json_string(format_version(step.step.migration.version))
+        << ",\"name\":" << json_string(step.step.migration.name)
+        << ",\"file\":" << json_string(step.file.string())
+        << ",\"transaction\":" << (step.transactional ? "true" : "false")
+        << ",\"lock_timeout_ms\":" << duration_json(step.timeouts.lock_timeout)
+        << ",\"statement_timeout_ms\":" << duration_json(step.timeouts.statement_timeout)
+        << ",\"checksum\":"
+        << (step.checksum.empty() ? std::string("null") : json_string(step.checksum))
+        << ",\"statements\":[";
+    for (std::size_t j = 0; j < step.statements.size(); ++j) {
+      out << (j == 0 ? "" : ",") << "{\"line\":" << step.statements[j].line
+          << ",\"sql\":" << json_string(statement_text(step.sql, step.statements[j])) << "}";
+    }
+    out << "]}";
+  }
+  out << "]}" << std::endl;
+}
+
+void print_log_table(std::ostream &out, const std::vector<Event> &events) {
+  if (events.empty()) {
+    out << "no events recorded" << std::endl;
+    return;
+  }
+  for (const auto &event : events) {
+    out << event.at << "  " << event_name(event.kind)
+        << std::string(9 - std::string(event_name(event.kind)).size(), ' ')
+        << format_version(event.version) << "_" << event.name;
+    if (event.duration_ms) {
+      out << "  " << *event.duration_ms << " ms";
+    }
+    out << "  by " << event.db_user;
+    if (!event.client.empty()) {
+      out << " (" << event.client << ")";
+    }
+    if (event.kind == EventKind::fail) {
+      out << "\n    " << event.file;
+      if (event.line > 0) {
+        out << ":" << event.line;
+      }
+      out << ": " << event.message << " (SQLSTATE " << event.sqlstate << ")";
+    } else if (!event.message.empty()) {
+      out << "\n    " << event.message;
+    }
+    out << '\n';
+  }
+  out.flush();
+}
+
+void print_log_json(std::ostream &out, const std::vector<Event> &events) {
+  out << "{\"events\":[";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto &e = events[i];
+    out << (i == 0 ? "" : ",") << "{\"id\":" << e.id << ",\"at\":" << json_string(e.at)
+        << ",\"event\":" << json_string(event_name(e.kind))
+        << ",\"version\":" << json_string(format_version(e.version))
+        << ",\"name\":" << json_string(e.name)
+        << ",\"checksum\":" << (e.checksum.empty() ? std::string("null") : json_string(e.checksum))
+        << ",\"db_user\":" << json_string(e.db_user) << ",\"client\":" << json_string(e.client)
+        << ",\"duration_ms\":"
+        << (e.duration_ms ? std::to_string(*e.duration_ms) : std::string("null"));
+    if (e.kind == EventKind::fail) {
+      out << ",\"sqlstate\":" << json_string(e.sqlstate) << ",\"file\":" << json_string(e.file)
+          << ",\"line\":" << e.line;
+    }
+    out << ",\"message\":" << (e.message.empty() ? std::string("null") : json_string(e.message))
+        << "}";
+  }
+  out << "]}" << std::endl;
+}
+
+void print_interrupted(std::ostream &err, const Interrupted &interrupted) {
+  err << "migrate: " << interrupted.what() << "; the migration lock was released\n";
+  const auto &done = interrupted.done();
+  if (done.empty()) {
+    err << "migrate: no step of this run was completed" << std::endl;
+    return;
+  }
+  err << "migrate: " << plural(done.size(), "step")
+      << " completed before the stop: " << list_ids(done) << std::endl;
 }
 
 void print_failure(std::ostream &err, const MigrationFailed &failure) {
@@ -104,7 +257,13 @@ void print_failure(std::ostream &err, const MigrationFailed &failure) {
         << std::endl;
     return;
   }
-  err << "migrate: rolled back " << failure.step().migration.id() << "; nothing of it remains";
+  if (failure.code() == ExitCode::partial) {
+    err << "migrate: " << failure.step().migration.id()
+        << " has no transaction: the statements before this one stay committed, and the next "
+           "run will say how to resume or repair it";
+  } else {
+    err << "migrate: rolled back " << failure.step().migration.id() << "; nothing of it remains";
+  }
   const auto &done = failure.done();
   if (done.empty()) {
     err << "; no other step ran" << std::endl;

@@ -92,6 +92,23 @@ std::chrono::milliseconds parse_duration(std::string_view text, const std::strin
   throw bad();
 }
 
+unsigned parse_count(std::string_view text, const std::string &what) {
+  if (text.empty() || text.size() > 4) {
+    throw UsageError(what + ": '" + std::string(text) + "' is not a count (0 to 1000)");
+  }
+  unsigned value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      throw UsageError(what + ": '" + std::string(text) + "' is not a count (0 to 1000)");
+    }
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 1000) {
+    throw UsageError(what + ": '" + std::string(text) + "' is not a count (0 to 1000)");
+  }
+  return value;
+}
+
 EnvironmentConfig load_config(const fs::path &path, const std::string &env, const EnvLookup &lookup,
                               bool must_exist) {
   YAML::Node root;
@@ -150,10 +167,20 @@ EnvironmentConfig load_config(const fs::path &path, const std::string &env, cons
     } else if (key == "lock_timeout") {
       config.lock_timeout =
           parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+    } else if (key == "ddl_lock_timeout") {
+      config.ddl_lock_timeout =
+          parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+    } else if (key == "statement_timeout") {
+      config.statement_timeout =
+          parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+    } else if (key == "lock_retries") {
+      config.lock_retries =
+          parse_count(scalar(value, key, path, lookup), where(path, value.Mark()));
     } else {
       throw UsageError(where(path, entry.first.Mark()) + ": unknown key '" + key +
                        "' (known: url, host, port, dbname, user, password, sslmode, "
-                       "sslrootcert, dir, templates, history_table, lock_timeout)");
+                       "sslrootcert, dir, templates, history_table, lock_timeout, "
+                       "ddl_lock_timeout, statement_timeout, lock_retries)");
     }
   }
   if (config.url && !config.params.empty()) {

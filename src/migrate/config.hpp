@@ -23,7 +23,10 @@ struct EnvironmentConfig {
   std::optional<std::filesystem::path> dir;       // resolved against the file's folder
   std::optional<std::filesystem::path> templates; // resolved against the file's folder
   std::optional<std::string> history_table;
-  std::optional<std::chrono::milliseconds> lock_timeout;
+  std::optional<std::chrono::milliseconds> lock_timeout;      // waiting for the migration lock
+  std::optional<std::chrono::milliseconds> ddl_lock_timeout;  // PostgreSQL lock_timeout per step
+  std::optional<std::chrono::milliseconds> statement_timeout; // PostgreSQL statement_timeout
+  std::optional<unsigned> lock_retries;
 
   // True when the environment says how to connect (url or any keyword).
   bool has_connection() const { return url.has_value() || !params.empty(); }
@@ -41,5 +44,8 @@ EnvironmentConfig load_config(const std::filesystem::path &path, const std::stri
 // Parses a duration: a non-negative integer with unit ms, s, m or h
 // ("500ms", "60s", "2m"), or "0". Throws UsageError naming `what`.
 std::chrono::milliseconds parse_duration(std::string_view text, const std::string &what);
+
+// Parses a whole number from 0 to 1000. Throws UsageError naming `what`.
+unsigned parse_count(std::string_view text, const std::string &what);
 
 } // namespace migrate

@@ -180,6 +180,35 @@ std::string with_fallback_application_name(const std::string &conninfo, const st
   return out + build_conninfo({{"fallback_application_name", name}});
 }
 
+std::string with_defaults(const std::string &conninfo,
+                          const std::map<std::string, std::string> &defaults) {
+  std::map<std::string, std::string> missing;
+  if (is_url(conninfo)) {
+    const UrlParts parts = split_url(conninfo);
+    for (const auto &[key, value] : defaults) {
+      if (parts.params.count(key) == 0) {
+        missing[key] = value;
+      }
+    }
+    std::string out = conninfo;
+    for (const auto &[key, value] : missing) {
+      out += (out.find('?') == std::string::npos ? '?' : '&') + key + "=" + value;
+    }
+    return out;
+  }
+  const auto keywords = split_keywords(conninfo);
+  for (const auto &[key, value] : defaults) {
+    if (keywords.count(key) == 0) {
+      missing[key] = value;
+    }
+  }
+  if (missing.empty()) {
+    return conninfo;
+  }
+  const std::string added = build_conninfo(missing);
+  return conninfo.empty() ? added : added + " " + conninfo;
+}
+
 std::vector<std::string> secrets_in(const std::string &conninfo) {
   std::vector<std::string> secrets;
   auto add = [&secrets](const std::string &secret) {

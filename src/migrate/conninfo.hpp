@@ -17,6 +17,11 @@ std::string build_conninfo(const std::map<std::string, std::string> &params);
 // connection string, so the user's own application_name still wins.
 std::string with_fallback_application_name(const std::string &conninfo, const std::string &name);
 
+// Adds each of `defaults` (libpq keywords) that `conninfo` does not set
+// itself, for URL and keyword/value strings alike.
+std::string with_defaults(const std::string &conninfo,
+                          const std::map<std::string, std::string> &defaults);
+
 // The secrets a connection string carries: the password of a URL (as
 // written and percent-decoded) or of a `password=` keyword. Empty if none.
 std::vector<std::string> secrets_in(const std::string &conninfo);

@@ -1,11 +1,14 @@
 #pragma once
 // The seam between the executor and the database: the migration lock, the
-// history table, and applying one step. postgres.cpp implements it; nothing
-// else in the library knows which client library talks to the server.
+// history and events tables, and running steps. postgres.cpp implements it;
+// nothing else in the library knows which client library talks to the server.
 
+#include "migrate/history_sql.hpp"
 #include "migrate/migration.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,17 +25,22 @@ struct LockHolder {
   std::string since;  // backend start, ISO 8601 UTC
 };
 
-// One step, ready to send.
+// Server settings applied to a step (unset: the role's defaults stand).
+struct Timeouts {
+  std::optional<std::chrono::milliseconds> lock_timeout;
+  std::optional<std::chrono::milliseconds> statement_timeout;
+};
+
+// One transactional step, ready to send.
 struct StepRequest {
   Direction direction = Direction::up;
-  Version version = 0;
-  std::string name;
-  std::string checksum;      // up steps: recorded in the history row
-  std::string down_checksum; // up steps: recorded in the history row
+  AppliedMigration row; // version, name and checksums of the history row
   // The statements of the file, in order, without terminators.
   std::vector<std::string_view> statements;
+  Timeouts timeouts;
   // Wrap the step in its own BEGIN/COMMIT. False inside begin()/commit().
   bool own_transaction = true;
+  std::string client; // recorded in the events table
 };
 
 // Where in a step the server failed.
@@ -42,7 +50,7 @@ enum class FailurePhase {
   commit,    // at COMMIT (e.g. a deferred constraint)
 };
 
-// Why a step failed on the server.
+// Why a step (or one statement) failed on the server.
 struct StepFailure {
   FailurePhase phase = FailurePhase::statement;
   // Index into StepRequest::statements of the failing statement (phase
@@ -82,18 +90,24 @@ public:
   virtual void unlock() noexcept = 0;
 
   // Returns the history rows, oldest applied first, or std::nullopt when the
-  // table does not exist. Creates and locks nothing.
+  // table does not exist. Throws HistoryError when the history or events
+  // table exists with a structure other than the one this version writes.
+  // Creates and locks nothing.
   virtual std::optional<std::vector<AppliedMigration>> read_history() = 0;
 
-  // Creates the history table (and its schema) if missing. Call only while
-  // holding the lock.
+  // Creates the history and events tables (and their schema) if missing.
+  // Call only while holding the lock.
   virtual void create_history() = 0;
 
-  // Runs a step's statements and writes (up) or deletes (down) its history
-  // row, atomically when own_transaction is set. Returns std::nullopt on
-  // success; on a server error the step's transaction is rolled back (or left
-  // failed inside begin(), for rollback()) and the failure is returned.
-  // Throws ConnectionError when the connection is lost.
+  // The newest `limit` events, newest first; empty when there is no table.
+  virtual std::vector<Event> read_events(std::size_t limit) = 0;
+
+  // Runs a transactional step: its statements, then its history row and
+  // event, atomically when own_transaction is set, in one round trip.
+  // Returns std::nullopt on success; on a server error the step's
+  // transaction is rolled back (or left failed inside begin(), for
+  // rollback()) and the failure is returned. Throws ConnectionError when
+  // the connection is lost: the outcome is then unknown.
   virtual std::optional<StepFailure> apply(const StepRequest &step) = 0;
 
   // Starts, commits or rolls back the transaction around a whole plan
@@ -103,6 +117,47 @@ public:
   virtual void begin() = 0;
   virtual std::optional<StepFailure> commit() = 0;
   virtual void rollback() noexcept = 0;
+
+  // Sends `sql` on its own, outside any transaction, each such call
+  // committed by the server when it returns. Returns the failure, if any
+  // (statement = 0). Throws ConnectionError when the connection is lost.
+  virtual std::optional<StepFailure> execute(std::string_view sql) = 0;
+
+  // Session-level timeouts for the statements sent by execute(); reset()
+  // returns them to the role's defaults.
+  virtual void set_session_timeouts(const Timeouts &timeouts) = 0;
+  virtual void reset_session_timeouts() = 0;
+
+  // The history of a non-transactional step, each call one transaction:
+  // the row marked applying (up) or reverting (down); the count of its
+  // statements committed so far; the end (row applied, or deleted for down,
+  // plus the event); and undoing mark_running when none of its statements
+  // ran. Each throws Error when the server refuses, ConnectionError when the
+  // connection is lost.
+  virtual void mark_running(Direction direction, const AppliedMigration &row) = 0;
+  virtual void set_progress(Version version, std::size_t done) = 0;
+  virtual void finish_running(Direction direction, const AppliedMigration &row,
+                              std::chrono::milliseconds elapsed, const std::string &client) = 0;
+  virtual void abandon_running(Direction direction, Version version) = 0;
+
+  // Appends `event` to the events table.
+  virtual void record_event(const Event &event) = 0;
+
+  // Maintenance, each in one transaction with its events: re-pin the
+  // checksums of `row` (old_checksum is the one replaced); insert `rows` as
+  // applied without running them; settle a half-done row as applied or not.
+  virtual void accept(const AppliedMigration &row, const std::string &old_checksum,
+                      const std::string &client) = 0;
+  virtual void baseline(const std::vector<AppliedMigration> &rows, const std::string &client) = 0;
+  virtual void repair(const AppliedMigration &row, bool applied, const std::string &client) = 0;
+
+  // Indexes left INVALID (by a failed CREATE INDEX CONCURRENTLY), as
+  // schema-qualified names.
+  virtual std::vector<std::string> invalid_indexes() = 0;
+
+  // A callable that cancels the statement this session is running; safe to
+  // call from another thread, does nothing when the session is idle.
+  virtual std::function<void()> canceller() = 0;
 };
 
 } // namespace migrate

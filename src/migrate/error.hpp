@@ -9,13 +9,16 @@ namespace migrate {
 // Process exit codes; documented in docs/cli.md. Tests assert them.
 enum class ExitCode : int {
   ok = 0,
-  failure = 1,          // anything not classified below
-  usage = 2,            // bad flags, bad configuration
-  invalid_tree = 3,     // the migrations directory or a file in it is invalid
-  history_conflict = 4, // the history table disagrees with the files
-  lock = 5,             // the migration lock was not acquired
-  connection = 6,       // connection failed, or the target is read-only
-  migration_failed = 7, // a migration's SQL failed and was rolled back
+  failure = 1,            // anything not classified below
+  usage = 2,              // bad flags, bad configuration
+  invalid_tree = 3,       // the migrations directory or a file in it is invalid
+  history_conflict = 4,   // the history table disagrees with the files
+  lock = 5,               // the migration lock was not acquired
+  connection = 6,         // connection failed, or the target is read-only
+  migration_failed = 7,   // a migration's SQL failed and was rolled back
+  partial = 8,            // a non-transactional migration stopped half-way
+  interrupted_int = 130,  // SIGINT, after a graceful stop
+  interrupted_term = 143, // SIGTERM, after a graceful stop
 };
 
 // An error that ends the current command. `what()` is a one-line, lowercase
@@ -57,6 +60,13 @@ public:
 class ConnectionError : public Error {
 public:
   explicit ConnectionError(const std::string &message) : Error(ExitCode::connection, message) {}
+};
+
+// A non-transactional migration stopped half-way and needs the operator
+// (exit 8).
+class PartialError : public Error {
+public:
+  explicit PartialError(const std::string &message) : Error(ExitCode::partial, message) {}
 };
 
 } // namespace migrate

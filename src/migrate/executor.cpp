@@ -1,10 +1,11 @@
 #include "migrate/executor.hpp"
 
-#include "migrate/sha256.hpp"
+#include "migrate/lock.hpp"
 #include "migrate/source.hpp"
-#include "migrate/sql_split.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <random>
 #include <thread>
 
 namespace migrate {
@@ -17,109 +18,12 @@ std::chrono::milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
 
-// A step with its file read, split and hashed, ready to send.
-struct PreparedStep {
-  Step step;
-  std::filesystem::path file;
-  std::string sql;
-  std::vector<Statement> statements;
-  std::string checksum;
-  std::string down_checksum;
-};
-
-PreparedStep prepare(const Step &step) {
-  PreparedStep prepared{step, {}, {}, {}, {}, {}};
-  const Migration &m = step.migration;
-  prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
-  prepared.sql = read_sql_file(prepared.file);
-  prepared.statements = split_statements(prepared.sql);
-  if (!prepared.statements.empty() && prepared.statements.back().unterminated) {
-    throw TreeError(prepared.file.string() + ":" + std::to_string(prepared.statements.back().line) +
-                    ": the statement starting here never ends (an unclosed quote, dollar quote "
-                    "or comment)");
-  }
-  if (step.direction == Direction::up) {
-    prepared.checksum = checksum(prepared.sql);
-    if (m.has_down) {
-      prepared.down_checksum = checksum(read_sql_file(m.down_path()));
-    }
-  }
-  return prepared;
+const char *signal_name(int signal) {
+  return signal == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
-StepRequest request_for(const PreparedStep &prepared, bool own_transaction) {
-  StepRequest request;
-  request.direction = prepared.step.direction;
-  request.version = prepared.step.migration.version;
-  request.name = prepared.step.migration.name;
-  request.checksum = prepared.checksum;
-  request.down_checksum = prepared.down_checksum;
-  request.own_transaction = own_transaction;
-  request.statements.reserve(prepared.statements.size());
-  for (const auto &statement : prepared.statements) {
-    request.statements.push_back(statement_text(prepared.sql, statement));
-  }
-  return request;
-}
-
-// The 1-based file line of the failure: the failing statement's first line,
-// moved down to the error position when the server gave one.
-std::size_t failure_line(const PreparedStep &prepared, const StepFailure &failure) {
-  if (failure.statement >= prepared.statements.size()) {
-    return 0;
-  }
-  const Statement &statement = prepared.statements[failure.statement];
-  std::size_t line = statement.line;
-  std::size_t characters = 0;
-  const std::string_view text = statement_text(prepared.sql, statement);
-  for (std::size_t i = 0; i < text.size() && characters + 1 < failure.position; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if ((c & 0xC0) != 0x80) {
-      ++characters;
-    }
-    if (c == '\n') {
-      ++line;
-    }
-  }
-  return line;
-}
-
-// Holds the migration lock for a scope.
-class LockGuard {
-public:
-  explicit LockGuard(Database &db) : m_db(db) {}
-  ~LockGuard() { m_db.unlock(); }
-  LockGuard(const LockGuard &) = delete;
-  LockGuard &operator=(const LockGuard &) = delete;
-
-private:
-  Database &m_db;
-};
-
-void acquire_lock(Database &db, std::chrono::milliseconds timeout, Reporter &reporter) {
-  const auto start = Clock::now();
-  auto pause = std::chrono::milliseconds(50);
-  bool reported = false;
-  while (!db.try_lock()) {
-    const auto waited = since(start);
-    if (waited >= timeout) {
-      std::string message = "could not take the migration lock on " + db.describe() + " within " +
-                            std::to_string(timeout.count()) + " ms";
-      if (auto holder = db.lock_holder()) {
-        message += "; it is held by pid " + std::to_string(holder->pid) + " (" +
-                   (holder->application_name.empty() ? std::string("no application_name")
-                                                     : holder->application_name) +
-                   ", " + holder->client + ")";
-      }
-      throw LockError(message);
-    }
-    if (!reported) {
-      reporter.waiting_for_lock(db.lock_holder());
-      reported = true;
-    }
-    std::this_thread::sleep_for(std::min(pause, timeout - waited));
-    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
-  }
+bool is_retryable(const StepFailure &failure) {
+  return failure.sqlstate == "55P03" || failure.sqlstate == "40P01";
 }
 
 std::string describe_failure(const PreparedStep &prepared, std::size_t line,
@@ -140,53 +44,344 @@ std::string describe_failure(const PreparedStep &prepared, std::size_t line,
   return message;
 }
 
-} // namespace
+const Migration *find(const std::vector<Migration> &disk, Version version) {
+  for (const auto &m : disk) {
+    if (m.version == version) {
+      return &m;
+    }
+  }
+  return nullptr;
+}
 
-MigrationFailed::MigrationFailed(const std::string &message, Step step, std::filesystem::path file,
-                                 std::size_t line, StepFailure failure, std::vector<Step> done,
-                                 bool all_rolled_back)
-    : Error(ExitCode::migration_failed, message), m_step(std::move(step)), m_file(std::move(file)),
-      m_line(line), m_failure(std::move(failure)), m_done(std::move(done)),
-      m_all_rolled_back(all_rolled_back) {}
+// Explains a migration that stopped half-way, and what to do about it.
+std::string stopped_message(Database &db, const std::vector<Migration> &disk,
+                            const AppliedMigration &row) {
+  const bool up = row.state == RowState::applying;
+  std::string message = format_version(row.version) + "_" + row.name + " stopped half-way while " +
+                        (up ? "applying" : "reverting") + ": " + std::to_string(row.progress) +
+                        " statement(s) committed";
+  if (const Migration *m = find(disk, row.version)) {
+    try {
+      const auto prepared = prepare_step(Step{up ? Direction::up : Direction::down, *m}, {});
+      if (row.progress < prepared.statements.size()) {
+        message += "; it stopped at " + prepared.file.string() + ":" +
+                   std::to_string(prepared.statements[row.progress].line);
+      }
+    } catch (const Error &) {
+      // The file is gone or broken: the count above still says where it was.
+    }
+  }
+  const auto invalid = db.invalid_indexes();
+  if (!invalid.empty()) {
+    message += "; INVALID indexes left behind: ";
+    for (std::size_t i = 0; i < invalid.size(); ++i) {
+      message += (i == 0 ? "" : ", ") + invalid[i];
+    }
+  }
+  return message + ". Clean up what it left, then run `migrate " + (up ? "up" : "down") +
+         " --resume` to continue from that statement, or settle it with `migrate repair " +
+         format_version(row.version) + " --applied|--not-applied`";
+}
 
-RunResult run(Database &db, const std::vector<Migration> &disk, const RunOptions &options,
-              Reporter &reporter) {
-  const auto start = Clock::now();
-  db.check_writable();
-  acquire_lock(db, options.lock_timeout, reporter);
-  LockGuard guard(db);
-  // Read after the lock: another runner may have just finished.
-  const auto stored = db.read_history();
-  const std::vector<AppliedMigration> history = stored.value_or(std::vector<AppliedMigration>{});
-  const auto steps = options.redo ? plan_redo(disk, history) : plan(disk, history, options.request);
+class Runner {
+public:
+  Runner(Database &db, const RunOptions &options, Reporter &reporter)
+      : m_db(db), m_options(options), m_reporter(reporter) {}
 
-  // Every file of the plan is read and split before the first statement runs.
+  RunResult &result() { return m_result; }
+
+  void stop_if_interrupted() const {
+    if (m_options.interrupt != nullptr && m_options.interrupt->requested()) {
+      m_options.interrupt->set_canceller({});
+      throw Interrupted(m_options.interrupt->signal(),
+                        std::string("interrupted by ") +
+                            signal_name(m_options.interrupt->signal()) + " between steps",
+                        m_result.done);
+    }
+  }
+
+  void run_transactional(const PreparedStep &prepared) {
+    StepRequest request;
+    request.direction = prepared.step.direction;
+    request.row = prepared.row();
+    request.statements = prepared.statement_texts();
+    request.timeouts = prepared.timeouts;
+    request.own_transaction = !m_options.single_transaction;
+    request.client = m_options.client;
+    std::mt19937 random{std::random_device{}()};
+    for (unsigned attempt = 1;; ++attempt) {
+      std::optional<StepFailure> failure;
+      try {
+        failure = m_db.apply(request);
+      } catch (const ConnectionError &e) {
+        connection_lost(prepared, e);
+      }
+      if (!failure) {
+        return;
+      }
+      if (m_options.single_transaction) {
+        m_db.rollback();
+        m_result.done.clear();
+      }
+      const bool interrupted = m_options.interrupt != nullptr && m_options.interrupt->requested();
+      if (!interrupted && !m_options.single_transaction && is_retryable(*failure) &&
+          attempt <= m_options.lock_retries) {
+        // Jittered exponential back-off: 0.5 s, 1 s, 2 s ... (x0.5-1.5), at most 30 s.
+        const double base =
+            std::min(30000.0, 500.0 * static_cast<double>(1u << std::min(attempt - 1, 6u)));
+        std::uniform_real_distribution<double> jitter(0.5, 1.5);
+        const auto delay = std::chrono::milliseconds(static_cast<long long>(base * jitter(random)));
+        m_reporter.retrying(prepared.step, *failure, attempt, delay);
+        std::this_thread::sleep_for(delay);
+        continue;
+      }
+      fail(prepared, *failure, false);
+    }
+  }
+
+  // Runs a no-transaction step's statements one by one from `start`, with
+  // its history row marked applying/reverting until the end.
+  void run_no_transaction(const PreparedStep &prepared, std::size_t start) {
+    const Direction direction = prepared.step.direction;
+    const auto texts = prepared.statement_texts();
+    const auto begun = Clock::now();
+    try {
+      if (start == 0) {
+        m_db.mark_running(direction, prepared.row());
+      }
+      m_db.set_session_timeouts(prepared.timeouts);
+      for (std::size_t i = start; i < texts.size(); ++i) {
+        if (m_options.interrupt != nullptr && m_options.interrupt->requested()) {
+          m_options.interrupt->set_canceller({});
+          throw Interrupted(m_options.interrupt->signal(),
+                            std::string("interrupted by ") +
+                                signal_name(m_options.interrupt->signal()) + "; " +
+                                prepared.step.migration.id() + " stopped half-way (" +
+                                std::to_string(i) + " statement(s) committed)",
+                            m_result.done);
+        }
+        if (auto failure = m_db.execute(texts[i])) {
+          failure->statement = i;
+          const bool nothing_done = i == 0;
+          if (nothing_done) {
+            m_db.abandon_running(direction, prepared.step.migration.version);
+          }
+          fail(prepared, *failure, !nothing_done);
+        }
+        m_db.set_progress(prepared.step.migration.version, i + 1);
+      }
+      if (prepared.timeouts.lock_timeout || prepared.timeouts.statement_timeout) {
+        m_db.reset_session_timeouts();
+      }
+      m_db.finish_running(direction, prepared.row(), since(begun), m_options.client);
+    } catch (const ConnectionError &e) {
+      throw ConnectionError(std::string(e.what()) + "; " + prepared.step.migration.id() +
+                            " may have stopped half-way: the next run says where");
+    }
+  }
+
+private:
+  [[noreturn]] void fail(const PreparedStep &prepared, const StepFailure &failure, bool partial) {
+    if (m_options.interrupt != nullptr) {
+      // From here on nothing may be cancelled: the event and the unlock.
+      m_options.interrupt->set_canceller({});
+    }
+    const std::size_t line = failure_line(prepared, failure);
+    const std::string message = describe_failure(prepared, line, failure);
+    Event event;
+    event.kind = EventKind::fail;
+    event.version = prepared.step.migration.version;
+    event.name = prepared.step.migration.name;
+    event.checksum = prepared.checksum;
+    event.client = m_options.client;
+    event.sqlstate = failure.sqlstate;
+    event.file = prepared.file.string();
+    event.line = line;
+    event.message = failure.message;
+    try {
+      m_db.record_event(event);
+    } catch (const Error &) {
+      // The failure itself is what matters; it is reported below.
+    }
+    if (m_options.interrupt != nullptr && m_options.interrupt->requested() &&
+        failure.sqlstate == "57014") {
+      throw Interrupted(m_options.interrupt->signal(),
+                        std::string("interrupted by ") +
+                            signal_name(m_options.interrupt->signal()) + "; " +
+                            prepared.step.migration.id() +
+                            (partial ? " stopped half-way" : " was cancelled and rolled back"),
+                        m_result.done);
+    }
+    throw MigrationFailed(partial ? ExitCode::partial : ExitCode::migration_failed, message,
+                          prepared.step, prepared.file, line, failure, m_result.done,
+                          m_options.single_transaction);
+  }
+
+  // The connection broke while a step was in flight: find out on a new
+  // connection whether it committed. Holding the migration lock there
+  // proves the old session is gone, so the answer cannot change afterwards.
+  [[noreturn]] void connection_lost(const PreparedStep &prepared, const ConnectionError &e) {
+    std::string outcome = "; whether it committed is unknown: check with `migrate status`";
+    if (m_options.reconnect && !m_options.single_transaction) {
+      for (int attempt = 0; attempt < 40; ++attempt) {
+        try {
+          auto fresh = m_options.reconnect();
+          if (!acquire_lock(*fresh, std::chrono::seconds(10), nullptr,
+                            [](const std::optional<LockHolder> &) {})) {
+            break;
+          }
+          const auto rows = fresh->read_history().value_or(std::vector<AppliedMigration>{});
+          fresh->unlock();
+          const bool present =
+              std::any_of(rows.begin(), rows.end(), [&](const AppliedMigration &row) {
+                return row.version == prepared.step.migration.version;
+              });
+          const bool committed = (prepared.step.direction == Direction::up) == present;
+          outcome = committed ? "; checked on a new connection: it committed"
+                              : "; checked on a new connection: it did not commit, nothing of "
+                                "it remains, and the next run will run it again";
+          break;
+        } catch (const ConnectionError &) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        } catch (const Error &) {
+          break;
+        }
+      }
+    }
+    throw ConnectionError(std::string(e.what()) + outcome);
+  }
+
+  Database &m_db;
+  const RunOptions &m_options;
+  Reporter &m_reporter;
+  RunResult m_result;
+};
+
+// Finishes the non-transactional migration of `row` from where it stopped.
+void resume(Database &db, const std::vector<Migration> &disk, const AppliedMigration &row,
+            const RunOptions &options, Runner &runner) {
+  const Direction direction = row.state == RowState::applying ? Direction::up : Direction::down;
+  const std::string id = format_version(row.version) + "_" + row.name;
+  if (options.redo || direction != options.request.direction) {
+    throw UsageError(id + " stopped half-way while " +
+                     (direction == Direction::up ? "applying; resume it with `migrate up --resume`"
+                                                 : "reverting; resume it with `migrate down "
+                                                   "--resume`"));
+  }
+  const Migration *migration = find(disk, row.version);
+  if (migration == nullptr) {
+    throw HistoryError(id + " stopped half-way and its directory is gone; settle it with "
+                            "`migrate repair`");
+  }
+  const auto prepared = prepare_step(Step{direction, *migration}, options.timeouts);
+  if (direction == Direction::up && prepared.checksum != row.checksum) {
+    throw HistoryError(prepared.file.string() + " changed since " + id +
+                       " started; cannot resume it (recorded sha256 " + row.checksum + ", now " +
+                       prepared.checksum + ")");
+  }
+  if (prepared.transactional) {
+    throw TreeError(prepared.file.string() +
+                    ": no longer marked -- migrate:no-transaction; cannot resume it");
+  }
+  (void)db;
+  runner.run_no_transaction(prepared, row.progress);
+  runner.result().done.push_back(prepared.step);
+}
+
+std::vector<PreparedStep> prepare_all(const std::vector<Step> &steps, const RunOptions &options) {
   std::vector<PreparedStep> prepared;
   prepared.reserve(steps.size());
   for (const auto &step : steps) {
-    prepared.push_back(prepare(step));
+    prepared.push_back(prepare_step(step, options.timeouts));
+    if (options.single_transaction && !prepared.back().transactional) {
+      throw TreeError(prepared.back().file.string() +
+                      ": marked -- migrate:no-transaction, so it cannot run inside "
+                      "--single-transaction");
+    }
+  }
+  return prepared;
+}
+
+std::vector<Step> plan_for(const std::vector<Migration> &disk,
+                           const std::vector<AppliedMigration> &history,
+                           const RunOptions &options) {
+  return options.redo ? plan_redo(disk, history) : plan(disk, history, options.request);
+}
+
+} // namespace
+
+MigrationFailed::MigrationFailed(ExitCode code, const std::string &message, Step step,
+                                 std::filesystem::path file, std::size_t line, StepFailure failure,
+                                 std::vector<Step> done, bool all_rolled_back)
+    : Error(code, message), m_step(std::move(step)), m_file(std::move(file)), m_line(line),
+      m_failure(std::move(failure)), m_done(std::move(done)), m_all_rolled_back(all_rolled_back) {}
+
+Interrupted::Interrupted(int signal, const std::string &message, std::vector<Step> done)
+    : Error(signal == SIGINT ? ExitCode::interrupted_int : ExitCode::interrupted_term, message),
+      m_done(std::move(done)) {}
+
+std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &disk) {
+  auto history = db.read_history().value_or(std::vector<AppliedMigration>{});
+  hash_applied(disk, history);
+  return history;
+}
+
+std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
+                                  const RunOptions &options) {
+  const auto history = read_checked_history(db, disk);
+  if (const auto *row = unfinished(history)) {
+    throw PartialError(stopped_message(db, disk, *row));
+  }
+  return prepare_all(plan_for(disk, history, options), options);
+}
+
+RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
+              Reporter &reporter) {
+  const auto start = Clock::now();
+  db.check_writable();
+  if (options.interrupt != nullptr) {
+    options.interrupt->set_canceller(db.canceller());
+  }
+  const bool locked = acquire_lock(
+      db, options.lock_wait, options.interrupt,
+      [&reporter](const std::optional<LockHolder> &holder) { reporter.waiting_for_lock(holder); });
+  Runner runner(db, options, reporter);
+  if (!locked) {
+    runner.stop_if_interrupted();
+  }
+  LockGuard guard(db);
+  // Read after the lock: another runner may have just finished.
+  auto stored = db.read_history();
+  auto history = stored.value_or(std::vector<AppliedMigration>{});
+  hash_applied(disk, history);
+  for (const auto &warning : checksum_warnings(disk, history)) {
+    reporter.warning(warning);
+  }
+  if (const auto *row = unfinished(history)) {
+    if (!options.resume) {
+      throw PartialError(stopped_message(db, disk, *row));
+    }
+    resume(db, disk, *row, options, runner);
+    history = db.read_history().value_or(std::vector<AppliedMigration>{});
   }
 
-  RunResult result;
+  const auto prepared = prepare_all(plan_for(disk, history, options), options);
   if (!prepared.empty() && !stored) {
     db.create_history();
   }
   if (options.single_transaction && !prepared.empty()) {
     db.begin();
   }
+  RunResult &result = runner.result();
   for (std::size_t i = 0; i < prepared.size(); ++i) {
+    runner.stop_if_interrupted();
     const auto &current = prepared[i];
     reporter.step_started(current.step, i, prepared.size());
     const auto step_start = Clock::now();
-    auto failure = db.apply(request_for(current, !options.single_transaction));
-    if (failure) {
-      if (options.single_transaction) {
-        db.rollback();
-        result.done.clear();
-      }
-      const std::size_t line = failure_line(current, *failure);
-      throw MigrationFailed(describe_failure(current, line, *failure), current.step, current.file,
-                            line, *failure, result.done, options.single_transaction);
+    if (current.transactional) {
+      runner.run_transactional(current);
+    } else {
+      runner.run_no_transaction(current, 0);
     }
     reporter.step_done(current.step, since(step_start));
     result.done.push_back(current.step);
@@ -194,8 +389,8 @@ RunResult run(Database &db, const std::vector<Migration> &disk, const RunOptions
   if (options.single_transaction && !prepared.empty()) {
     if (auto failure = db.commit()) {
       const auto &last = prepared.back();
-      throw MigrationFailed(describe_failure(last, 0, *failure), last.step, last.file, 0, *failure,
-                            {}, true);
+      throw MigrationFailed(ExitCode::migration_failed, describe_failure(last, 0, *failure),
+                            last.step, last.file, 0, *failure, {}, true);
     }
   }
   result.elapsed = since(start);

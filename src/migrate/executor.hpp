@@ -4,10 +4,14 @@
 
 #include "migrate/database.hpp"
 #include "migrate/error.hpp"
+#include "migrate/interrupt.hpp"
 #include "migrate/plan.hpp"
+#include "migrate/prepare.hpp"
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +22,22 @@ struct RunOptions {
   PlanRequest request;
   bool redo = false; // revert the newest applied migration and apply it again
   bool single_transaction = false;
-  std::chrono::milliseconds lock_timeout{60000};
+  // How long to wait for the migration lock.
+  std::chrono::milliseconds lock_wait{60000};
+  // lock_timeout / statement_timeout for every step (files may override).
+  Timeouts timeouts;
+  // Retries of a step that failed with 55P03 (lock not available) or 40P01
+  // (deadlock) and was rolled back whole.
+  unsigned lock_retries = 0;
+  // Finish a non-transactional migration that stopped half-way first.
+  bool resume = false;
+  // Who runs this, for the events table (e.g. "alice@build-7 migrate/0.1.0").
+  std::string client;
+  // Stop requests from signals; may be null.
+  Interrupt *interrupt = nullptr;
+  // Opens a fresh connection, to learn the outcome of a step whose
+  // connection was lost; may be empty.
+  std::function<std::unique_ptr<Database>()> reconnect;
 };
 
 // Receives progress while a plan runs; the CLI turns it into output.
@@ -31,6 +50,11 @@ public:
   virtual void step_started(const Step &step, std::size_t index, std::size_t total) = 0;
   // Called after the step committed (or, in single-transaction mode, ran).
   virtual void step_done(const Step &step, std::chrono::milliseconds elapsed) = 0;
+  // Something worth knowing that does not stop the run.
+  virtual void warning(const std::string &message) = 0;
+  // A step failed with a lock timeout or deadlock and will run again.
+  virtual void retrying(const Step &step, const StepFailure &failure, unsigned attempt,
+                        std::chrono::milliseconds delay) = 0;
 };
 
 // What a run did.
@@ -39,10 +63,11 @@ struct RunResult {
   std::chrono::milliseconds elapsed{0};
 };
 
-// A migration's SQL failed on the server; its step was rolled back (exit 7).
+// A migration's SQL failed on the server: exit 7 when its step was rolled
+// back whole, exit 8 when a non-transactional step stopped half-way.
 class MigrationFailed : public Error {
 public:
-  MigrationFailed(const std::string &message, Step step, std::filesystem::path file,
+  MigrationFailed(ExitCode code, const std::string &message, Step step, std::filesystem::path file,
                   std::size_t line, StepFailure failure, std::vector<Step> done,
                   bool all_rolled_back);
 
@@ -65,13 +90,35 @@ private:
   bool m_all_rolled_back;
 };
 
+// A signal stopped the run (exit 130 for SIGINT, 143 for SIGTERM). The
+// running step was cancelled and rolled back; done() stay done.
+class Interrupted : public Error {
+public:
+  Interrupted(int signal, const std::string &message, std::vector<Step> done);
+  const std::vector<Step> &done() const { return m_done; }
+
+private:
+  std::vector<Step> m_done;
+};
+
 // Runs `options` against `db` with the migrations `disk` (from read_tree).
-// Order: refuse a read-only target, take the lock (polling, up to
-// lock_timeout), create/read the history, plan, read and split every file of
-// the plan, then apply the steps. Throws LockError, ConnectionError, the
-// planner's errors, TreeError for unreadable files, and MigrationFailed. The
-// lock is released on every path.
-RunResult run(Database &db, const std::vector<Migration> &disk, const RunOptions &options,
+// Order: refuse a read-only target, take the lock, read the history, verify
+// the checksums of applied migrations, refuse a half-done migration (unless
+// resuming), plan, read and check every file of the plan, create the history
+// table if needed, then apply the steps. Throws LockError, ConnectionError,
+// PartialError, the planner's errors, TreeError, MigrationFailed and
+// Interrupted. The lock is released on every path.
+RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
               Reporter &reporter);
+
+// What `run` would do, without taking the lock or writing anything: the
+// prepared steps of the plan (same refusals as run, except the lock and the
+// read-only check).
+std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
+                                  const RunOptions &options);
+
+// The history with current checksums filled into `disk`; empty when there is
+// no history table. For `status`.
+std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &disk);
 
 } // namespace migrate

@@ -58,6 +58,22 @@ void check_missing(const std::vector<Migration> &disk,
   throw HistoryError(message);
 }
 
+// Refuses a history whose applied up.sql no longer matches its file.
+void check_checksums(const std::vector<Migration> &disk,
+                     const std::vector<AppliedMigration> &history) {
+  for (const auto &row : history) {
+    const Migration *migration = find_on_disk(disk, row.version);
+    if (migration == nullptr || migration->checksum.empty() ||
+        migration->checksum == row.checksum) {
+      continue;
+    }
+    throw HistoryError(migration->up_path().string() + " changed after " + migration->id() +
+                       " was applied (recorded sha256 " + row.checksum + ", now " +
+                       migration->checksum + "); undo the edit, or run `migrate accept " +
+                       format_version(row.version) + "` if the change is intended");
+  }
+}
+
 Step make_step(Direction direction, const Migration &migration) {
   const bool has_file = direction == Direction::up ? migration.has_up : migration.has_down;
   if (!has_file) {
@@ -133,7 +149,12 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
   if (request.count && *request.count == 0) {
     throw UsageError("--count must be at least 1");
   }
+  if (const auto *row = unfinished(history)) {
+    throw PartialError(label(row->version, row->name) +
+                       " stopped half-way; resume it or settle it with `migrate repair`");
+  }
   check_missing(disk, history);
+  check_checksums(disk, history);
   std::unordered_set<Version> applied;
   Version newest_applied = 0;
   for (const auto &row : history) {
@@ -148,13 +169,46 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
 
 std::vector<Step> plan_redo(const std::vector<Migration> &disk,
                             const std::vector<AppliedMigration> &history) {
+  if (const auto *row = unfinished(history)) {
+    throw PartialError(label(row->version, row->name) +
+                       " stopped half-way; resume it or settle it with `migrate repair`");
+  }
   check_missing(disk, history);
+  check_checksums(disk, history);
   if (history.empty()) {
     return {};
   }
   const auto newest = newest_first(history).front();
   const Migration &migration = *find_on_disk(disk, newest.version);
   return {make_step(Direction::down, migration), make_step(Direction::up, migration)};
+}
+
+const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history) {
+  for (const auto &row : history) {
+    if (row.state != RowState::applied) {
+      return &row;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> checksum_warnings(const std::vector<Migration> &disk,
+                                           const std::vector<AppliedMigration> &history) {
+  std::vector<std::string> warnings;
+  for (const auto &row : history) {
+    const Migration *migration = find_on_disk(disk, row.version);
+    if (migration == nullptr || migration->checksum.empty() ||
+        migration->down_checksum == row.down_checksum) {
+      continue;
+    }
+    warnings.push_back(
+        migration->down_path().string() + " changed after " + migration->id() +
+        " was applied (recorded sha256 " +
+        (row.down_checksum.empty() ? std::string("none") : row.down_checksum) + ", now " +
+        (migration->down_checksum.empty() ? std::string("none") : migration->down_checksum) +
+        "); reverting runs the file as it is now");
+  }
+  return warnings;
 }
 
 const char *state_name(State state) {
@@ -165,6 +219,10 @@ const char *state_name(State state) {
     return "pending";
   case State::missing:
     return "missing";
+  case State::changed:
+    return "changed";
+  case State::partial:
+    return "partial";
   }
   return "unknown";
 }
@@ -175,7 +233,7 @@ std::vector<StatusRow> status(const std::vector<Migration> &disk,
   rows.reserve(disk.size() + history.size());
   for (const auto &row : history) {
     if (find_on_disk(disk, row.version) == nullptr) {
-      rows.push_back(StatusRow{row.version, row.name, State::missing, row.applied_at});
+      rows.push_back(StatusRow{row.version, row.name, State::missing, row.applied_at, {}, {}});
     }
   }
   std::vector<const AppliedMigration *> by_version;
@@ -189,12 +247,20 @@ std::vector<StatusRow> status(const std::vector<Migration> &disk,
     auto it =
         std::lower_bound(by_version.begin(), by_version.end(), migration.version,
                          [](const AppliedMigration *row, Version v) { return row->version < v; });
+    StatusRow status_row{migration.version, migration.name, State::pending, std::nullopt, {}, {}};
     if (it != by_version.end() && (*it)->version == migration.version) {
-      rows.push_back(
-          StatusRow{migration.version, migration.name, State::applied, (*it)->applied_at});
-      continue;
+      const AppliedMigration &row = **it;
+      status_row.state = State::applied;
+      status_row.applied_at = row.applied_at;
+      if (row.state != RowState::applied) {
+        status_row.state = State::partial;
+      } else if (!migration.checksum.empty() && migration.checksum != row.checksum) {
+        status_row.state = State::changed;
+        status_row.recorded_checksum = row.checksum;
+        status_row.checksum = migration.checksum;
+      }
     }
-    rows.push_back(StatusRow{migration.version, migration.name, State::pending, std::nullopt});
+    rows.push_back(std::move(status_row));
   }
   std::sort(rows.begin(), rows.end(),
             [](const StatusRow &a, const StatusRow &b) { return a.version < b.version; });

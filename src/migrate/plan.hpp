@@ -30,7 +30,10 @@ struct Step {
 
 // Computes the steps for `request`. `disk` must be sorted by version with no
 // duplicates (as read_tree returns it); `history` may be in any order.
-// Throws HistoryError when an applied version has no directory, or when a
+// Throws PartialError when a history row is not `applied` (a
+// non-transactional migration stopped half-way); HistoryError when an
+// applied version has no directory, when an applied migration's up.sql
+// checksum (where computed) differs from the recorded one, or when a
 // pending migration is older than the newest applied one and out-of-order is
 // not allowed; UsageError for an unknown or unusable target or a zero count;
 // TreeError when a down step's migration has no down.sql (or an up step's has
@@ -43,9 +46,18 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
 std::vector<Step> plan_redo(const std::vector<Migration> &disk,
                             const std::vector<AppliedMigration> &history);
 
-enum class State { applied, pending, missing };
+// The first history row that is not `applied`, or nullptr.
+const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history);
 
-// Returns "applied", "pending" or "missing".
+// Warnings that do not stop a run: applied migrations whose down.sql changed
+// since they were applied (where checksums were computed).
+std::vector<std::string> checksum_warnings(const std::vector<Migration> &disk,
+                                           const std::vector<AppliedMigration> &history);
+
+enum class State { applied, pending, missing, changed, partial };
+
+// Returns "applied", "pending", "missing", "changed" (applied, but up.sql
+// differs from what was applied) or "partial" (stopped half-way).
 const char *state_name(State state);
 
 // One line of `status`.
@@ -54,6 +66,8 @@ struct StatusRow {
   std::string name;
   State state = State::pending;
   std::optional<std::string> applied_at;
+  std::string recorded_checksum; // changed: what the history holds
+  std::string checksum;          // changed: the file now
 };
 
 // Every migration on disk or in the history, by version ascending. Never

@@ -2,6 +2,7 @@
 
 #include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
+#include "migrate/server_message.hpp"
 
 #include <climits>
 #include <pqxx/pqxx>
@@ -9,40 +10,6 @@
 namespace migrate {
 
 namespace {
-
-// First key of the two-key advisory lock: "migr" in ASCII.
-constexpr int k_lock_namespace = 0x6d696772;
-
-int lock_key(const std::string &qualified) {
-  std::uint32_t hash = 2166136261u; // FNV-1a
-  for (unsigned char c : qualified) {
-    hash = (hash ^ c) * 16777619u;
-  }
-  return static_cast<int>(hash & 0x7fffffffu);
-}
-
-bool is_identifier(const std::string &part) {
-  if (part.empty() || part.size() > 63) {
-    return false;
-  }
-  for (std::size_t i = 0; i < part.size(); ++i) {
-    const char c = part[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    const bool digit = (c >= '0' && c <= '9') || c == '$';
-    if (!(alpha || (i > 0 && digit))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string first_line(const std::string &text) {
-  std::string line = text.substr(0, text.find('\n'));
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
-    line.pop_back();
-  }
-  return line;
-}
 
 std::size_t utf8_length(std::string_view text) {
   std::size_t n = 0;
@@ -52,54 +19,33 @@ std::size_t utf8_length(std::string_view text) {
   return n;
 }
 
-// Splits a libpq error message into its fields, dropping the "LINE n:" echo
-// of the query text (its numbers are relative to the batch we sent, not to
-// the user's file).
-void parse_server_message(const std::string &text, StepFailure &failure) {
-  std::string *current = &failure.message;
-  bool skip_caret = false;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    auto take = [&line](const char *prefix, std::string &field) {
-      const std::string p(prefix);
-      if (line.rfind(p, 0) != 0) {
-        return false;
-      }
-      std::size_t at = p.size();
-      while (at < line.size() && line[at] == ' ') {
-        ++at;
-      }
-      field = line.substr(at);
-      return true;
-    };
-    if (skip_caret) {
-      skip_caret = false;
-      continue;
-    }
-    if (line.rfind("LINE ", 0) == 0) {
-      skip_caret = true;
-      current = nullptr;
-      continue;
-    }
-    std::string ignored;
-    if (take("ERROR:", failure.message) || take("FATAL:", failure.message)) {
-      current = &failure.message;
-    } else if (take("DETAIL:", failure.detail)) {
-      current = &failure.detail;
-    } else if (take("HINT:", failure.hint)) {
-      current = &failure.hint;
-    } else if (take("CONTEXT:", ignored) || take("QUERY:", ignored)) {
-      current = nullptr;
-    } else if (current != nullptr && !line.empty()) {
-      *current += (current->empty() ? "" : " ") + line;
-    }
+std::string ms_literal(std::chrono::milliseconds value) {
+  return "'" + std::to_string(value.count()) + "ms'";
+}
+
+StepFailure failure_from(const pqxx::sql_error &e, const std::vector<std::string> &secrets) {
+  StepFailure failure;
+  failure.sqlstate = e.sqlstate();
+  parse_server_message(redact(e.what(), secrets), failure);
+  return failure;
+}
+
+// The pipeline sends "SELECT 1; q0; q1; ...": turn a position in that batch
+// into one inside query `index`, or 0 when it does not fall there.
+std::size_t position_in_query(const std::vector<std::string> &queries, std::size_t index,
+                              int batch_position) {
+  if (batch_position <= 0) {
+    return 0;
   }
+  std::size_t offset = 10; // "SELECT 1; "
+  for (std::size_t i = 0; i < index; ++i) {
+    offset += utf8_length(queries[i]) + 2;
+  }
+  const auto position = static_cast<std::size_t>(batch_position);
+  if (position <= offset || position > offset + utf8_length(queries[index])) {
+    return 0;
+  }
+  return position - offset;
 }
 
 // Drops the server's notices (e.g. "table does not exist, skipping"): they
@@ -112,12 +58,13 @@ public:
 
 class PgDatabase final : public Database {
 public:
-  PgDatabase(std::unique_ptr<pqxx::connection> conn, HistoryTable history,
-             std::vector<std::string> secrets, std::string description)
-      : m_conn(std::move(conn)), m_notices(*m_conn), m_history(std::move(history)),
-        m_secrets(std::move(secrets)), m_description(std::move(description)),
-        m_lock_key(lock_key(m_history.qualified())) {
-    m_table_sql = m_conn->quote_name(m_history.schema) + "." + m_conn->quote_name(m_history.table);
+  PgDatabase(std::unique_ptr<pqxx::connection> conn, std::string conninfo,
+             const HistoryTable &history, std::vector<std::string> secrets)
+      : m_conn(std::move(conn)), m_notices(*m_conn), m_conninfo(std::move(conninfo)),
+        m_sql(history), m_secrets(std::move(secrets)), m_lock_keys(migration_lock_keys(history)) {
+    m_description = std::string(m_conn->hostname() ? m_conn->hostname() : "") + ":" +
+                    (m_conn->port() ? m_conn->port() : "") + "/" +
+                    (m_conn->dbname() ? m_conn->dbname() : "");
   }
 
   ~PgDatabase() override { unlock(); }
@@ -142,18 +89,18 @@ public:
   }
 
   std::optional<LockHolder> lock_holder() override {
-    auto r =
-        exec("SELECT a.pid, coalesce(a.application_name, ''), "
-             "coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''), "
-             "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', "
-             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
-             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
-             "AND l.classid = " +
-                 std::to_string(k_lock_namespace) + " AND l.objid = " + std::to_string(m_lock_key) +
-                 " AND l.database = (SELECT oid FROM pg_database "
-                 "WHERE datname = current_database()) LIMIT 1",
-             "looking up the lock holder");
+    auto r = exec("SELECT a.pid, coalesce(a.application_name, ''), "
+                  "coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''), "
+                  "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', "
+                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+                  "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                  "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+                  "AND l.classid = " +
+                      std::to_string(m_lock_keys.first) +
+                      " AND l.objid = " + std::to_string(m_lock_keys.second) +
+                      " AND l.database = (SELECT oid FROM pg_database "
+                      "WHERE datname = current_database()) LIMIT 1",
+                  "looking up the lock holder");
     if (r.empty()) {
       return std::nullopt;
     }
@@ -175,52 +122,62 @@ public:
   }
 
   std::optional<std::vector<AppliedMigration>> read_history() override {
+    const std::string doing = "reading the history table " + m_sql.table().qualified();
     try {
+      // One round trip: the tables' structure, then the rows.
       pqxx::nontransaction tx{*m_conn};
-      return to_rows(tx.exec(select_history_sql()));
-    } catch (const pqxx::undefined_table &) {
-      return std::nullopt;
+      pqxx::pipeline pipe{tx};
+      pipe.retain(INT_MAX);
+      const auto structure_id = pipe.insert(m_sql.structure());
+      const auto rows_id = pipe.insert(m_sql.select_rows());
+      pipe.resume();
+      const auto structure = pipe.retrieve(structure_id);
+      const bool exists = !structure[0][0].is_null();
+      check_structure(structure[0][0], HistorySql::expected_history_columns(),
+                      m_sql.table().qualified());
+      check_structure(structure[0][1], HistorySql::expected_event_columns(),
+                      m_sql.table().schema + "." + m_sql.table().events_table());
+      if (!exists) {
+        pipe.flush();
+        return std::nullopt;
+      }
+      return to_rows(pipe.retrieve(rows_id));
     } catch (const pqxx::broken_connection &e) {
-      throw lost(e, "reading the history table");
+      throw lost(e, doing);
     } catch (const pqxx::sql_error &e) {
-      throw Error(ExitCode::failure, "reading the history table " + m_history.qualified() + ": " +
-                                         first_line(redacted(e.what())));
+      throw Error(ExitCode::failure, doing + ": " + first_line(redacted(e.what())));
     }
   }
 
   void create_history() override {
-    const std::string schema_sql = m_conn->quote_name(m_history.schema);
-    // One round trip, and no NOTICE when the schema already exists.
-    const std::string sql = "DO $migrate$ BEGIN "
-                            "IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = " +
-                            m_conn->quote(m_history.schema) + ") THEN CREATE SCHEMA " + schema_sql +
-                            "; END IF; "
-                            "CREATE TABLE IF NOT EXISTS " +
-                            m_table_sql +
-                            " ("
-                            "version text PRIMARY KEY CHECK (version ~ '^[0-9]{14}$'), "
-                            "name text NOT NULL, "
-                            "checksum text NOT NULL, "
-                            "down_checksum text, "
-                            "applied_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
-                            "execution_ms bigint NOT NULL DEFAULT 0, "
-                            "applied_by text NOT NULL DEFAULT current_user, "
-                            "id bigint GENERATED ALWAYS AS IDENTITY UNIQUE); "
-                            "END $migrate$";
-    exec(sql, "creating the history table " + m_history.qualified());
+    exec(m_sql.create(), "creating the history table " + m_sql.table().qualified());
+  }
+
+  std::vector<Event> read_events(std::size_t limit) override {
+    try {
+      pqxx::nontransaction tx{*m_conn};
+      return to_events(tx.exec(m_sql.select_events(limit)));
+    } catch (const pqxx::undefined_table &) {
+      return {};
+    } catch (const pqxx::broken_connection &e) {
+      throw lost(e, "reading the events table");
+    } catch (const pqxx::sql_error &e) {
+      throw Error(ExitCode::failure, "reading the events table: " + first_line(redacted(e.what())));
+    }
   }
 
   std::optional<StepFailure> apply(const StepRequest &step) override {
     std::vector<std::string> queries;
-    queries.reserve(step.statements.size() + 3);
+    queries.reserve(step.statements.size() + 5);
     if (step.own_transaction) {
       queries.emplace_back("BEGIN");
     }
+    add_local_timeouts(queries, step.timeouts, !step.own_transaction);
     const std::size_t first_statement = queries.size();
     for (auto statement : step.statements) {
       queries.emplace_back(statement);
     }
-    queries.push_back(history_row_sql(step));
+    queries.push_back(m_sql.record_step(step.direction, step.row, step.client));
     if (step.own_transaction) {
       queries.emplace_back("COMMIT");
     }
@@ -232,7 +189,7 @@ public:
       }
       return failure;
     } catch (const pqxx::broken_connection &e) {
-      throw lost(e, "applying " + format_version(step.version) + "_" + step.name);
+      throw lost(e, "applying " + format_version(step.row.version) + "_" + step.row.name);
     }
   }
 
@@ -246,10 +203,8 @@ public:
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "committing the transaction");
     } catch (const pqxx::sql_error &e) {
-      StepFailure failure;
+      StepFailure failure = failure_from(e, m_secrets);
       failure.phase = FailurePhase::commit;
-      failure.sqlstate = e.sqlstate();
-      parse_server_message(redacted(e.what()), failure);
       return failure;
     }
   }
@@ -263,9 +218,124 @@ public:
     }
   }
 
+  std::optional<StepFailure> execute(std::string_view sql) override {
+    try {
+      pqxx::nontransaction tx{*m_conn};
+      tx.exec(std::string(sql));
+      return std::nullopt;
+    } catch (const pqxx::broken_connection &e) {
+      throw lost(e, "running a statement");
+    } catch (const pqxx::sql_error &e) {
+      StepFailure failure = failure_from(e, m_secrets);
+      failure.statement = 0;
+      if (const auto *syntax = dynamic_cast<const pqxx::syntax_error *>(&e);
+          syntax != nullptr && syntax->error_position > 0) {
+        failure.position = static_cast<std::size_t>(syntax->error_position);
+      }
+      return failure;
+    }
+  }
+
+  void set_session_timeouts(const Timeouts &timeouts) override {
+    std::string sql;
+    if (timeouts.lock_timeout) {
+      sql += "SET lock_timeout = " + ms_literal(*timeouts.lock_timeout) + "; ";
+    }
+    if (timeouts.statement_timeout) {
+      sql += "SET statement_timeout = " + ms_literal(*timeouts.statement_timeout) + "; ";
+    }
+    if (!sql.empty()) {
+      exec(sql, "setting timeouts");
+    }
+  }
+
+  void reset_session_timeouts() override {
+    exec("RESET lock_timeout; RESET statement_timeout", "resetting timeouts");
+  }
+
+  void mark_running(Direction direction, const AppliedMigration &row) override {
+    write_history({m_sql.mark_running(direction, row)});
+  }
+
+  void set_progress(Version version, std::size_t done) override {
+    write_history({m_sql.set_progress(version, done)});
+  }
+
+  void finish_running(Direction direction, const AppliedMigration &row,
+                      std::chrono::milliseconds elapsed, const std::string &client) override {
+    write_history({m_sql.finish_running(direction, row, elapsed, client)});
+  }
+
+  void abandon_running(Direction direction, Version version) override {
+    write_history({m_sql.abandon_running(direction, version)});
+  }
+
+  void record_event(const Event &event) override { write_history({m_sql.insert_event(event)}); }
+
+  void accept(const AppliedMigration &row, const std::string &old_checksum,
+              const std::string &client) override {
+    write_history({m_sql.accept(row, old_checksum, client)});
+  }
+
+  void baseline(const std::vector<AppliedMigration> &rows, const std::string &client) override {
+    std::vector<std::string> statements;
+    statements.reserve(rows.size());
+    for (const auto &row : rows) {
+      statements.push_back(m_sql.baseline(row, client));
+    }
+    write_history(statements);
+  }
+
+  void repair(const AppliedMigration &row, bool applied, const std::string &client) override {
+    write_history({m_sql.repair(row, applied, client)});
+  }
+
+private:
+  void write_history(const std::vector<std::string> &statements) {
+    std::vector<std::string> queries{"BEGIN"};
+    queries.insert(queries.end(), statements.begin(), statements.end());
+    queries.emplace_back("COMMIT");
+    try {
+      if (auto failure = run_batch(queries, 1, statements.size())) {
+        pqxx::nontransaction tx{*m_conn};
+        tx.exec("ROLLBACK");
+        throw Error(ExitCode::failure, "writing the history table " + m_sql.table().qualified() +
+                                           ": " + failure->message);
+      }
+    } catch (const pqxx::broken_connection &e) {
+      throw lost(e, "writing the history table");
+    }
+  }
+
+  std::vector<std::string> invalid_indexes() override {
+    auto r = exec("SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+                  "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid "
+                  "ORDER BY 1",
+                  "looking for invalid indexes");
+    std::vector<std::string> names;
+    for (const auto &row : r) {
+      names.emplace_back(row[0].c_str());
+    }
+    return names;
+  }
+
+public:
+  std::function<void()> canceller() override {
+    return [conninfo = m_conninfo, pid = m_conn->backendpid()]() {
+      try {
+        pqxx::connection side{conninfo};
+        pqxx::nontransaction tx{side};
+        tx.exec("SELECT pg_cancel_backend(" + std::to_string(pid) + ")");
+      } catch (const std::exception &) {
+        // Nothing more can be done; the main connection carries on.
+      }
+    };
+  }
+
 private:
   std::string lock_args() const {
-    return std::to_string(k_lock_namespace) + ", " + std::to_string(m_lock_key);
+    return std::to_string(m_lock_keys.first) + ", " + std::to_string(m_lock_keys.second);
   }
 
   std::string redacted(const std::string &text) const { return redact(text, m_secrets); }
@@ -289,27 +359,33 @@ private:
     }
   }
 
-  std::string select_history_sql() const {
-    return "SELECT version, name, checksum, coalesce(down_checksum, ''), "
-           "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-           "execution_ms, applied_by, id FROM " +
-           m_table_sql + " ORDER BY id";
+  static void check_structure(const pqxx::field &actual, const char *expected,
+                              const std::string &table) {
+    if (actual.is_null() || std::string(actual.c_str()) == expected) {
+      return;
+    }
+    throw HistoryError("table " + table +
+                       " does not have the structure this version of migrate writes; refusing "
+                       "to use or change it (found: " +
+                       actual.c_str() + "; expected: " + expected + ")");
   }
 
-  std::string history_row_sql(const StepRequest &step) const {
-    const std::string version = m_conn->quote(format_version(step.version));
-    if (step.direction == Direction::down) {
-      return "DELETE FROM " + m_table_sql + " WHERE version = " + version;
-    }
-    const std::string down =
-        step.down_checksum.empty() ? std::string("NULL") : m_conn->quote(step.down_checksum);
-    return "INSERT INTO " + m_table_sql +
-           " (version, name, checksum, down_checksum, execution_ms) VALUES (" + version + ", " +
-           m_conn->quote(step.name) + ", " + m_conn->quote(step.checksum) + ", " + down +
-           ", (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint)";
+  static void add_local_timeouts(std::vector<std::string> &queries, const Timeouts &timeouts,
+                                 bool reset_unset) {
+    auto add = [&](const char *name, const std::optional<std::chrono::milliseconds> &value) {
+      if (value) {
+        queries.push_back(std::string("SET LOCAL ") + name + " = " + ms_literal(*value));
+      } else if (reset_unset) {
+        queries.push_back(std::string("SET LOCAL ") + name + " TO DEFAULT");
+      }
+    };
+    add("lock_timeout", timeouts.lock_timeout);
+    add("statement_timeout", timeouts.statement_timeout);
   }
 
   // Sends all queries in one round trip and finds which one failed, if any.
+  // Queries [first_statement, first_statement + statement_count) are the
+  // file's; the next one is the history row, anything after it the COMMIT.
   std::optional<StepFailure> run_batch(const std::vector<std::string> &queries,
                                        std::size_t first_statement, std::size_t statement_count) {
     pqxx::nontransaction tx{*m_conn};
@@ -325,16 +401,14 @@ private:
       try {
         pipe.retrieve(ids[i]);
       } catch (const pqxx::sql_error &e) {
-        StepFailure failure;
-        if (i >= first_statement + statement_count + 1) {
+        StepFailure failure = failure_from(e, m_secrets);
+        if (i > first_statement + statement_count) {
           failure.phase = FailurePhase::commit;
         } else if (i == first_statement + statement_count) {
           failure.phase = FailurePhase::history;
         } else if (i >= first_statement) {
           failure.statement = i - first_statement;
         }
-        failure.sqlstate = e.sqlstate();
-        parse_server_message(redacted(e.what()), failure);
         if (const auto *syntax = dynamic_cast<const pqxx::syntax_error *>(&e);
             syntax != nullptr && failure.statement != StepFailure::npos) {
           failure.position = position_in_query(queries, i, syntax->error_position);
@@ -344,24 +418,6 @@ private:
       }
     }
     return std::nullopt;
-  }
-
-  // The pipeline sends "SELECT 1; q0; q1; ...": turn a position in that batch
-  // into one inside query `index`, or 0 when it does not fall there.
-  static std::size_t position_in_query(const std::vector<std::string> &queries, std::size_t index,
-                                       int batch_position) {
-    if (batch_position <= 0) {
-      return 0;
-    }
-    std::size_t offset = 10; // "SELECT 1; "
-    for (std::size_t i = 0; i < index; ++i) {
-      offset += utf8_length(queries[i]) + 2;
-    }
-    const auto position = static_cast<std::size_t>(batch_position);
-    if (position <= offset || position > offset + utf8_length(queries[index])) {
-      return 0;
-    }
-    return position - offset;
   }
 
   static std::vector<AppliedMigration> to_rows(const pqxx::result &r) {
@@ -377,46 +433,61 @@ private:
       applied.execution_ms = row[5].as<std::int64_t>();
       applied.applied_by = row[6].c_str();
       applied.sequence = row[7].as<std::int64_t>();
+      const std::string state = row[8].c_str();
+      applied.state = state == "applying"    ? RowState::applying
+                      : state == "reverting" ? RowState::reverting
+                                             : RowState::applied;
+      applied.progress = row[9].as<std::size_t>();
       rows.push_back(std::move(applied));
     }
     return rows;
   }
 
+  static std::vector<Event> to_events(const pqxx::result &r) {
+    std::vector<Event> events;
+    events.reserve(r.size());
+    for (const auto &row : r) {
+      Event event;
+      event.id = row[0].as<std::int64_t>();
+      event.at = row[1].c_str();
+      const std::string kind = row[2].c_str();
+      for (auto k : {EventKind::apply, EventKind::revert, EventKind::fail, EventKind::accept,
+                     EventKind::baseline, EventKind::repair}) {
+        if (kind == event_name(k)) {
+          event.kind = k;
+        }
+      }
+      event.version = parse_version(row[3].c_str()).value_or(0);
+      event.name = row[4].c_str();
+      event.checksum = row[5].c_str();
+      event.db_user = row[6].c_str();
+      event.client = row[7].c_str();
+      if (!row[8].is_null()) {
+        event.duration_ms = row[8].as<std::int64_t>();
+      }
+      event.sqlstate = row[9].c_str();
+      event.file = row[10].c_str();
+      event.line = row[11].as<std::size_t>();
+      event.message = row[12].c_str();
+      events.push_back(std::move(event));
+    }
+    return events;
+  }
+
   std::unique_ptr<pqxx::connection> m_conn;
   QuietNotices m_notices;
-  HistoryTable m_history;
+  std::string m_conninfo; // for the side connection that cancels; never printed
+  HistorySql m_sql;
   std::vector<std::string> m_secrets;
+  std::pair<int, int> m_lock_keys;
   std::string m_description;
-  int m_lock_key;
-  std::string m_table_sql;
   bool m_locked = false;
 };
 
 } // namespace
 
-std::pair<int, int> migration_lock_keys(const HistoryTable &history) {
-  return {k_lock_namespace, lock_key(history.qualified())};
-}
-
-HistoryTable parse_history_table(const std::string &text) {
-  HistoryTable history;
-  const std::size_t dot = text.find('.');
-  if (dot == std::string::npos) {
-    history.table = text;
-  } else {
-    history.schema = text.substr(0, dot);
-    history.table = text.substr(dot + 1);
-  }
-  if (!is_identifier(history.schema) || !is_identifier(history.table)) {
-    throw UsageError("history table '" + text +
-                     "' must be table or schema.table, each a plain identifier");
-  }
-  return history;
-}
-
 std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
                                            const std::vector<std::string> &secrets) {
-  const std::string description = describe_conninfo(conninfo);
   try {
     auto conn = std::make_unique<pqxx::connection>(conninfo);
 #pragma GCC diagnostic push
@@ -424,15 +495,12 @@ std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const Hi
     // A silent reconnect would drop the session lock; fail instead.
     conn->inhibit_reactivation(true);
 #pragma GCC diagnostic pop
-    std::string connected = std::string(conn->hostname() ? conn->hostname() : "") + ":" +
-                            (conn->port() ? conn->port() : "") + "/" +
-                            (conn->dbname() ? conn->dbname() : "");
-    return std::make_unique<PgDatabase>(std::move(conn), history, secrets, connected);
+    return std::make_unique<PgDatabase>(std::move(conn), conninfo, history, secrets);
   } catch (const pqxx::failure &e) {
-    throw ConnectionError("cannot connect to " + description + ": " +
+    throw ConnectionError("cannot connect to " + describe_conninfo(conninfo) + ": " +
                           first_line(redact(e.what(), secrets)));
   } catch (const std::invalid_argument &e) {
-    throw ConnectionError("cannot connect to " + description + ": " +
+    throw ConnectionError("cannot connect to " + describe_conninfo(conninfo) + ": " +
                           first_line(redact(e.what(), secrets)));
   }
 }

@@ -83,6 +83,21 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
   } else if (config.lock_timeout) {
     settings.lock_timeout = *config.lock_timeout;
   }
+  if (flags.ddl_lock_timeout) {
+    settings.ddl_lock_timeout = parse_duration(*flags.ddl_lock_timeout, "--ddl-lock-timeout");
+  } else {
+    settings.ddl_lock_timeout = config.ddl_lock_timeout;
+  }
+  if (flags.statement_timeout) {
+    settings.statement_timeout = parse_duration(*flags.statement_timeout, "--statement-timeout");
+  } else {
+    settings.statement_timeout = config.statement_timeout;
+  }
+  if (flags.lock_retries) {
+    settings.lock_retries = parse_count(*flags.lock_retries, "--lock-retries");
+  } else {
+    settings.lock_retries = config.lock_retries.value_or(0);
+  }
   settings.templates = config.templates;
   return settings;
 }

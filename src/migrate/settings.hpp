@@ -21,6 +21,9 @@ struct Flags {
   std::optional<std::string> env;
   std::optional<std::string> history_table;
   std::optional<std::string> lock_timeout;
+  std::optional<std::string> ddl_lock_timeout;
+  std::optional<std::string> statement_timeout;
+  std::optional<std::string> lock_retries;
 };
 
 // The effective settings.
@@ -29,12 +32,16 @@ struct Settings {
   std::vector<std::string> secrets; // never to be printed
   std::filesystem::path dir;
   HistoryTable history;
-  std::chrono::milliseconds lock_timeout{60000};
+  std::chrono::milliseconds lock_timeout{60000}; // waiting for the migration lock
+  std::optional<std::chrono::milliseconds> ddl_lock_timeout;
+  std::optional<std::chrono::milliseconds> statement_timeout;
+  unsigned lock_retries = 0;
   std::optional<std::filesystem::path> templates;
 };
 
 // Resolves settings: flag > environment variable (DATABASE_URL, MIGRATE_DIR,
-// MIGRATE_HISTORY_TABLE, MIGRATE_LOCK_TIMEOUT) > configuration file > default.
+// MIGRATE_HISTORY_TABLE, MIGRATE_LOCK_TIMEOUT) > configuration file > default
+// (ddl_lock_timeout, statement_timeout and lock_retries: flag > file > unset).
 // The file is --config, else MIGRATE_CONFIG, else ./migrate.yaml when it
 // exists; the environment is --env, else MIGRATE_ENV, else "development".
 // An environment chosen explicitly (flag or MIGRATE_ENV) must exist, and its

@@ -1,0 +1,118 @@
+#pragma once
+// The SQL text for the history table, its events table and the migration
+// lock. Pure string building: postgres.cpp sends what these return.
+
+#include "migrate/migration.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace migrate {
+
+// Where the history table lives; both parts are plain names, quoted when
+// used. The events table is `<table>_events` in the same schema.
+struct HistoryTable {
+  std::string schema = "public";
+  std::string table = "migration_history";
+
+  // "schema.table", unquoted, for messages and the lock key.
+  std::string qualified() const { return schema + "." + table; }
+  std::string events_table() const { return table + "_events"; }
+};
+
+// Parses "table" or "schema.table" (each part [A-Za-z_][A-Za-z0-9_$]*; the
+// table at most 56 bytes so that `<table>_events` fits in 63). Throws
+// UsageError naming the value otherwise.
+HistoryTable parse_history_table(const std::string &text);
+
+// The two keys of the session advisory lock that serialises runners on
+// `history`: a fixed namespace ("migr") and a 31-bit FNV-1a hash of
+// history.qualified().
+std::pair<int, int> migration_lock_keys(const HistoryTable &history);
+
+// A string literal that is safe whatever standard_conforming_strings says:
+// E'...' with quotes and backslashes escaped.
+std::string quote_literal(std::string_view text);
+
+// A double-quoted identifier.
+std::string quote_ident(std::string_view name);
+
+enum class EventKind { apply, revert, fail, accept, baseline, repair };
+
+// "apply", "revert", "fail", "accept", "baseline" or "repair".
+const char *event_name(EventKind kind);
+
+// One row of the events table (the audit trail).
+struct Event {
+  std::int64_t id = 0;
+  EventKind kind = EventKind::apply;
+  Version version = 0;
+  std::string name;
+  std::string checksum;
+  std::string at;                          // ISO 8601 UTC, when read back
+  std::string db_user;                     // when read back
+  std::string client;                      // who ran it: OS user@host and tool version
+  std::optional<std::int64_t> duration_ms; // unset: measured by the server for apply/revert
+  std::string sqlstate;
+  std::string file;
+  std::size_t line = 0;
+  std::string message;
+};
+
+// Builds the statements for one history table.
+class HistorySql {
+public:
+  explicit HistorySql(HistoryTable table);
+
+  const HistoryTable &table() const { return m_table; }
+
+  // A DO block creating the schema, the history and the events tables when
+  // missing, without a NOTICE.
+  std::string create() const;
+
+  // One row: the history table's and the events table's columns as
+  // "name type, ..." (NULL for a missing table). Compare with the expected_*.
+  std::string structure() const;
+  static const char *expected_history_columns();
+  static const char *expected_event_columns();
+
+  // All rows, oldest applied first, in the column order postgres.cpp reads.
+  std::string select_rows() const;
+
+  // The newest `limit` events, newest first.
+  std::string select_events(std::size_t limit) const;
+
+  // A transactional step's history change: the applied row (with the
+  // server-measured duration) or its deletion, plus the event.
+  std::string record_step(Direction direction, const AppliedMigration &row,
+                          const std::string &client) const;
+
+  // Non-transactional steps: the row marked applying (up) or reverting
+  // (down), its progress, and its end.
+  std::string mark_running(Direction direction, const AppliedMigration &row) const;
+  std::string set_progress(Version version, std::size_t done) const;
+  std::string finish_running(Direction direction, const AppliedMigration &row,
+                             std::chrono::milliseconds elapsed, const std::string &client) const;
+  // Undoes mark_running when none of the step's statements ran.
+  std::string abandon_running(Direction direction, Version version) const;
+
+  // Maintenance: re-pin checksums, insert baseline rows, settle a row.
+  std::string accept(const AppliedMigration &row, const std::string &old_checksum,
+                     const std::string &client) const;
+  std::string baseline(const AppliedMigration &row, const std::string &client) const;
+  std::string repair(const AppliedMigration &row, bool applied, const std::string &client) const;
+
+  std::string insert_event(const Event &event) const;
+
+private:
+  std::string history_sql() const;
+  std::string events_sql() const;
+
+  HistoryTable m_table;
+};
+
+} // namespace migrate

@@ -1,0 +1,121 @@
+#include "migrate/prepare.hpp"
+
+#include "migrate/error.hpp"
+#include "migrate/sha256.hpp"
+#include "migrate/source.hpp"
+
+#include <unordered_map>
+
+namespace migrate {
+
+namespace {
+
+std::string at(const PreparedStep &prepared, const Statement &statement) {
+  return prepared.file.string() + ":" + std::to_string(statement.line);
+}
+
+void check_statements(const PreparedStep &prepared) {
+  for (const auto &statement : prepared.statements) {
+    const std::string_view text = statement_text(prepared.sql, statement);
+    const StatementClass kind = classify_statement(text);
+    if (kind == StatementClass::transaction_control) {
+      throw TreeError(at(prepared, statement) + ": " + statement_kind(text) +
+                      " is not allowed in a migration: migrate manages the transaction (a " +
+                      "COMMIT here would commit half a migration); remove it");
+    }
+    if (kind == StatementClass::no_transaction && prepared.transactional) {
+      throw TreeError(at(prepared, statement) + ": " + statement_kind(text) +
+                      " cannot run inside a transaction; put `-- migrate:no-transaction` on the "
+                      "first line of the file (and keep such statements in a migration of "
+                      "their own)");
+    }
+  }
+}
+
+} // namespace
+
+AppliedMigration PreparedStep::row() const {
+  AppliedMigration row;
+  row.version = step.migration.version;
+  row.name = step.migration.name;
+  row.checksum = checksum;
+  row.down_checksum = down_checksum;
+  return row;
+}
+
+std::vector<std::string_view> PreparedStep::statement_texts() const {
+  std::vector<std::string_view> texts;
+  texts.reserve(statements.size());
+  for (const auto &statement : statements) {
+    texts.push_back(statement_text(sql, statement));
+  }
+  return texts;
+}
+
+PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
+  PreparedStep prepared;
+  prepared.step = step;
+  const Migration &m = step.migration;
+  prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
+  prepared.sql = read_sql_file(prepared.file);
+  prepared.statements = split_statements(prepared.sql);
+  if (!prepared.statements.empty() && prepared.statements.back().unterminated) {
+    throw TreeError(at(prepared, prepared.statements.back()) +
+                    ": the statement starting here never ends (an unclosed quote, dollar quote "
+                    "or comment)");
+  }
+  const Directives directives = parse_directives(prepared.sql, prepared.file.string());
+  prepared.transactional = !directives.no_transaction;
+  prepared.timeouts = defaults;
+  if (directives.lock_timeout) {
+    prepared.timeouts.lock_timeout = directives.lock_timeout;
+  }
+  if (directives.statement_timeout) {
+    prepared.timeouts.statement_timeout = directives.statement_timeout;
+  }
+  check_statements(prepared);
+  if (step.direction == Direction::up) {
+    prepared.checksum = checksum(prepared.sql);
+    if (m.has_down) {
+      prepared.down_checksum = checksum(read_sql_file(m.down_path()));
+    }
+  }
+  return prepared;
+}
+
+void hash_applied(std::vector<Migration> &disk, const std::vector<AppliedMigration> &history) {
+  std::unordered_map<Version, bool> applied;
+  for (const auto &row : history) {
+    applied[row.version] = true;
+  }
+  for (auto &migration : disk) {
+    if (applied.count(migration.version) == 0) {
+      continue;
+    }
+    migration.checksum = checksum(read_sql_file(migration.up_path()));
+    migration.down_checksum =
+        migration.has_down ? checksum(read_sql_file(migration.down_path())) : std::string();
+  }
+}
+
+std::size_t failure_line(const PreparedStep &step, const StepFailure &failure) {
+  if (failure.phase != FailurePhase::statement || failure.statement >= step.statements.size()) {
+    return 0;
+  }
+  const Statement &statement = step.statements[failure.statement];
+  std::size_t line = statement.line;
+  std::size_t characters = 0;
+  const std::string_view text = statement_text(step.sql, statement);
+  for (std::size_t i = 0; i < text.size() && characters + 1 < failure.position; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) != 0x80) {
+      ++characters;
+    }
+    if (c == '\n') {
+      ++line;
+    }
+  }
+  return line;
+}
+
+} // namespace migrate

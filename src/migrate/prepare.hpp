@@ -1,0 +1,49 @@
+#pragma once
+// Reading a plan's files before anything runs: split into statements, read
+// their directives, refuse what cannot run as marked, and hash them.
+
+#include "migrate/classify.hpp"
+#include "migrate/database.hpp"
+#include "migrate/plan.hpp"
+#include "migrate/sql_split.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace migrate {
+
+// A step with its file read, split, checked and hashed, ready to send.
+struct PreparedStep {
+  Step step;
+  std::filesystem::path file;
+  std::string sql;
+  std::vector<Statement> statements;
+  bool transactional = true;
+  Timeouts timeouts;         // the file's directives over the run's defaults
+  std::string checksum;      // up steps: of up.sql
+  std::string down_checksum; // up steps: of down.sql, empty if none
+
+  // The history row this step writes (up) or removes (down).
+  AppliedMigration row() const;
+  // The statements' texts, views into `sql`.
+  std::vector<std::string_view> statement_texts() const;
+};
+
+// Reads and checks the file of `step`. Throws TreeError "<file>:<line>: ..."
+// for an unreadable file, an unterminated last statement, a bad directive,
+// BEGIN/COMMIT/ROLLBACK/END at top level, or, in a transactional file, a
+// statement that cannot run inside a transaction (saying how to mark it).
+PreparedStep prepare_step(const Step &step, const Timeouts &defaults);
+
+// Computes the current checksums of every migration on disk that `history`
+// lists, so the planner can compare them. Throws TreeError for an unreadable
+// file.
+void hash_applied(std::vector<Migration> &disk, const std::vector<AppliedMigration> &history);
+
+// The 1-based file line where `failure` happened: the failing statement's
+// first line, moved down to the error position when the server gave one; 0
+// when the failure was not in a statement.
+std::size_t failure_line(const PreparedStep &step, const StepFailure &failure);
+
+} // namespace migrate
