@@ -86,6 +86,9 @@ int show_plan(const Context &context, const RunOptions &run_options, bool json) 
 int migrate_command(const Context &context, const MigrateOptions &options, Direction direction,
                     bool redo, const char *verb) {
   const RunOptions run_options = run_options_for(context, options, direction, redo);
+  if (options.json && !options.dry_run) {
+    throw UsageError("--json goes with --dry-run (or use `migrate plan --json`)");
+  }
   if (options.dry_run) {
     return show_plan(context, run_options, options.json);
   }
@@ -131,6 +134,9 @@ int run_plan(const Context &context, const PlanOptions &options) {
     throw UsageError("plan: '" + options.direction + "' is not up, down or redo");
   }
   const Direction direction = options.direction == "up" ? Direction::up : Direction::down;
+  if (options.direction == "redo" && (options.migrate.to || options.migrate.count)) {
+    throw UsageError("plan redo takes no --to or --count: redo is always one migration");
+  }
   const RunOptions run_options =
       run_options_for(context, options.migrate, direction, options.direction == "redo");
   return show_plan(context, run_options, options.migrate.json);
@@ -170,8 +176,8 @@ int run_accept(const Context &context, const VersionOptions &options) {
               << "nothing to accept" << std::endl;
     return 0;
   }
-  std::cout << format_version(version) << ": accepted the files as they are now (sha256 of "
-            << "up.sql was " << *old << ")" << std::endl;
+  std::cout << format_version(version) << ": accepted the files as they are now (the recorded "
+            << "up.sql sha256 was " << *old << ")" << std::endl;
   return 0;
 }
 

@@ -91,7 +91,8 @@ void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows) {
     out << ", " << counts[3] << " changed (up.sql edited after it was applied)";
   }
   if (counts[4] > 0) {
-    out << ", " << counts[4] << " partial (stopped half-way; see `migrate up`)";
+    out << ", " << counts[4]
+        << " partial (stopped half-way; `migrate up` or `migrate down` says how to go on)";
   }
   out << std::endl;
   for (const auto &row : rows) {
@@ -150,7 +151,12 @@ void print_plan_text(std::ostream &out, const std::vector<PreparedStep> &steps) 
     if (!step.checksum.empty()) {
       out << "--   sha256: " << step.checksum << "\n";
     }
-    for (const auto &statement : step.statements) {
+    if (step.resume_from > 0) {
+      out << "--   resuming: the first " << step.resume_from
+          << " statement(s) already committed and are skipped\n";
+    }
+    for (std::size_t j = step.resume_from; j < step.statements.size(); ++j) {
+      const auto &statement = step.statements[j];
       out << "-- line " << statement.line << "\n" << statement_text(step.sql, statement) << ";\n";
     }
   }
@@ -171,9 +177,9 @@ void print_plan_json(std::ostream &out, const std::vector<PreparedStep> &steps) 
         << ",\"statement_timeout_ms\":" << duration_json(step.timeouts.statement_timeout)
         << ",\"checksum\":"
         << (step.checksum.empty() ? std::string("null") : json_string(step.checksum))
-        << ",\"statements\":[";
-    for (std::size_t j = 0; j < step.statements.size(); ++j) {
-      out << (j == 0 ? "" : ",") << "{\"line\":" << step.statements[j].line
+        << ",\"resume_from\":" << step.resume_from << ",\"statements\":[";
+    for (std::size_t j = step.resume_from; j < step.statements.size(); ++j) {
+      out << (j == step.resume_from ? "" : ",") << "{\"line\":" << step.statements[j].line
           << ",\"sql\":" << json_string(statement_text(step.sql, step.statements[j])) << "}";
     }
     out << "]}";

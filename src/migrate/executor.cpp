@@ -90,14 +90,34 @@ public:
 
   RunResult &result() { return m_result; }
 
-  void stop_if_interrupted() const {
+  // Cancelling is allowed only while a migration's own SQL runs, never
+  // during the history writes around it.
+  void arm(bool on) {
+    if (m_options.interrupt != nullptr) {
+      m_options.interrupt->set_canceller(on ? m_db.canceller() : std::function<void()>{});
+    }
+  }
+
+  bool interrupted() const {
+    return m_options.interrupt != nullptr && m_options.interrupt->requested();
+  }
+
+  // Throws Interrupted when a stop was requested; `when` says where the run
+  // was, e.g. "between steps".
+  void stop_if_interrupted(const char *when) const {
     if (m_options.interrupt != nullptr && m_options.interrupt->requested()) {
       m_options.interrupt->set_canceller({});
       throw Interrupted(m_options.interrupt->signal(),
                         std::string("interrupted by ") +
-                            signal_name(m_options.interrupt->signal()) + " between steps",
+                            signal_name(m_options.interrupt->signal()) + " " + when,
                         m_result.done);
     }
+  }
+
+  // The COMMIT of a --single-transaction run failed: everything is gone.
+  [[noreturn]] void fail_commit(const PreparedStep &last, const StepFailure &failure) {
+    m_result.done.clear();
+    fail(last, failure, false);
   }
 
   void run_transactional(const PreparedStep &prepared) {
@@ -112,8 +132,11 @@ public:
     for (unsigned attempt = 1;; ++attempt) {
       std::optional<StepFailure> failure;
       try {
+        arm(true);
         failure = m_db.apply(request);
+        arm(false);
       } catch (const ConnectionError &e) {
+        arm(false);
         connection_lost(prepared, e);
       }
       if (!failure) {
@@ -123,8 +146,7 @@ public:
         m_db.rollback();
         m_result.done.clear();
       }
-      const bool interrupted = m_options.interrupt != nullptr && m_options.interrupt->requested();
-      if (!interrupted && !m_options.single_transaction && is_retryable(*failure) &&
+      if (!interrupted() && !m_options.single_transaction && is_retryable(*failure) &&
           attempt <= m_options.lock_retries) {
         // Jittered exponential back-off: 0.5 s, 1 s, 2 s ... (x0.5-1.5), at most 30 s.
         const double base =
@@ -132,7 +154,13 @@ public:
         std::uniform_real_distribution<double> jitter(0.5, 1.5);
         const auto delay = std::chrono::milliseconds(static_cast<long long>(base * jitter(random)));
         m_reporter.retrying(prepared.step, *failure, attempt, delay);
-        std::this_thread::sleep_for(delay);
+        const auto until = Clock::now() + delay;
+        while (Clock::now() < until && !interrupted()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (interrupted()) {
+          fail(prepared, *failure, false);
+        }
         continue;
       }
       fail(prepared, *failure, false);
@@ -146,6 +174,9 @@ public:
     const auto texts = prepared.statement_texts();
     const auto begun = Clock::now();
     try {
+      // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index even when
+      // it is the first statement: compare before and after.
+      const auto invalid_before = m_db.invalid_indexes();
       if (start == 0) {
         m_db.mark_running(direction, prepared.row());
       }
@@ -160,9 +191,12 @@ public:
                                 std::to_string(i) + " statement(s) committed)",
                             m_result.done);
         }
-        if (auto failure = m_db.execute(texts[i])) {
+        arm(true);
+        auto failure = m_db.execute(texts[i]);
+        arm(false);
+        if (failure) {
           failure->statement = i;
-          const bool nothing_done = i == 0;
+          const bool nothing_done = i == 0 && m_db.invalid_indexes() == invalid_before;
           if (nothing_done) {
             m_db.abandon_running(direction, prepared.step.migration.version);
           }
@@ -175,6 +209,7 @@ public:
       }
       m_db.finish_running(direction, prepared.row(), since(begun), m_options.client);
     } catch (const ConnectionError &e) {
+      arm(false);
       throw ConnectionError(std::string(e.what()) + "; " + prepared.step.migration.id() +
                             " may have stopped half-way: the next run says where");
     }
@@ -222,6 +257,10 @@ private:
   // proves the old session is gone, so the answer cannot change afterwards.
   [[noreturn]] void connection_lost(const PreparedStep &prepared, const ConnectionError &e) {
     std::string outcome = "; whether it committed is unknown: check with `migrate status`";
+    if (m_options.single_transaction) {
+      throw ConnectionError(std::string(e.what()) +
+                            "; nothing of this run committed (it was one transaction)");
+    }
     if (m_options.reconnect && !m_options.single_transaction) {
       for (int attempt = 0; attempt < 40; ++attempt) {
         try {
@@ -257,9 +296,11 @@ private:
   RunResult m_result;
 };
 
-// Finishes the non-transactional migration of `row` from where it stopped.
-void resume(Database &db, const std::vector<Migration> &disk, const AppliedMigration &row,
-            const RunOptions &options, Runner &runner) {
+// The half-done no-transaction migration of `row`, prepared to continue
+// from where it stopped. Refuses when the command does not match its
+// direction or its file changed since it started.
+PreparedStep resumable(const std::vector<Migration> &disk, const AppliedMigration &row,
+                       const RunOptions &options) {
   const Direction direction = row.state == RowState::applying ? Direction::up : Direction::down;
   const std::string id = format_version(row.version) + "_" + row.name;
   if (options.redo || direction != options.request.direction) {
@@ -273,24 +314,62 @@ void resume(Database &db, const std::vector<Migration> &disk, const AppliedMigra
     throw HistoryError(id + " stopped half-way and its directory is gone; settle it with "
                             "`migrate repair`");
   }
-  const auto prepared = prepare_step(Step{direction, *migration}, options.timeouts);
-  if (direction == Direction::up && prepared.checksum != row.checksum) {
-    throw HistoryError(prepared.file.string() + " changed since " + id +
-                       " started; cannot resume it (recorded sha256 " + row.checksum + ", now " +
-                       prepared.checksum + ")");
+  PreparedStep prepared = prepare_step(Step{direction, *migration}, options.timeouts);
+  const std::string now = direction == Direction::up ? prepared.checksum : migration->checksum;
+  const std::string now_down =
+      direction == Direction::up ? prepared.down_checksum : migration->down_checksum;
+  if (now != row.checksum || (direction == Direction::down && now_down != row.down_checksum)) {
+    throw HistoryError(prepared.file.string() + " or its pair changed since " + id +
+                       " started; cannot resume it safely (recorded sha256 " + row.checksum +
+                       "); undo the edit, or settle it with `migrate repair`");
   }
   if (prepared.transactional) {
     throw TreeError(prepared.file.string() +
                     ": no longer marked -- migrate:no-transaction; cannot resume it");
   }
-  (void)db;
-  runner.run_no_transaction(prepared, row.progress);
-  runner.result().done.push_back(prepared.step);
+  prepared.resume_from = row.progress;
+  return prepared;
 }
 
-std::vector<PreparedStep> prepare_all(const std::vector<Step> &steps, const RunOptions &options) {
+// The history as it will be once the resumed step is done, and the request
+// with that step counted.
+std::vector<AppliedMigration> after_resume(std::vector<AppliedMigration> history,
+                                           const AppliedMigration &row, RunOptions &options) {
+  auto it = std::find_if(history.begin(), history.end(),
+                         [&](const AppliedMigration &r) { return r.version == row.version; });
+  if (row.state == RowState::reverting) {
+    history.erase(it);
+  } else {
+    it->state = RowState::applied;
+  }
+  auto &request = options.request;
+  if (request.direction == Direction::down && !request.to) {
+    request.count = request.count.value_or(1) - 1;
+  } else if (request.count) {
+    request.count = *request.count - 1;
+  }
+  return history;
+}
+
+// Reads the history (with current checksums) and prepares every step of the
+// run, a resumed one first: everything is checked before anything runs.
+std::vector<PreparedStep> prepare_run(Database &db, std::vector<Migration> &disk,
+                                      const std::vector<AppliedMigration> &history,
+                                      RunOptions options) {
   std::vector<PreparedStep> prepared;
-  prepared.reserve(steps.size());
+  std::vector<AppliedMigration> planned_history = history;
+  if (const auto *row = unfinished(history)) {
+    if (!options.resume) {
+      throw PartialError(stopped_message(db, disk, *row));
+    }
+    prepared.push_back(resumable(disk, *row, options));
+    planned_history = after_resume(history, *row, options);
+  }
+  if (options.request.count && *options.request.count == 0) {
+    return prepared;
+  }
+  const auto steps = options.redo ? plan_redo(disk, planned_history)
+                                  : plan(disk, planned_history, options.request);
   for (const auto &step : steps) {
     prepared.push_back(prepare_step(step, options.timeouts));
     if (options.single_transaction && !prepared.back().transactional) {
@@ -300,12 +379,6 @@ std::vector<PreparedStep> prepare_all(const std::vector<Step> &steps, const RunO
     }
   }
   return prepared;
-}
-
-std::vector<Step> plan_for(const std::vector<Migration> &disk,
-                           const std::vector<AppliedMigration> &history,
-                           const RunOptions &options) {
-  return options.redo ? plan_redo(disk, history) : plan(disk, history, options.request);
 }
 
 } // namespace
@@ -329,43 +402,29 @@ std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Mig
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options) {
   const auto history = read_checked_history(db, disk);
-  if (const auto *row = unfinished(history)) {
-    throw PartialError(stopped_message(db, disk, *row));
-  }
-  return prepare_all(plan_for(disk, history, options), options);
+  return prepare_run(db, disk, history, options);
 }
 
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
               Reporter &reporter) {
   const auto start = Clock::now();
   db.check_writable();
-  if (options.interrupt != nullptr) {
-    options.interrupt->set_canceller(db.canceller());
-  }
+  Runner runner(db, options, reporter);
   const bool locked = acquire_lock(
       db, options.lock_wait, options.interrupt,
       [&reporter](const std::optional<LockHolder> &holder) { reporter.waiting_for_lock(holder); });
-  Runner runner(db, options, reporter);
   if (!locked) {
-    runner.stop_if_interrupted();
+    runner.stop_if_interrupted("while waiting for the migration lock; nothing ran");
   }
   LockGuard guard(db);
   // Read after the lock: another runner may have just finished.
-  auto stored = db.read_history();
-  auto history = stored.value_or(std::vector<AppliedMigration>{});
+  const auto stored = db.read_history();
+  const auto history = stored.value_or(std::vector<AppliedMigration>{});
   hash_applied(disk, history);
   for (const auto &warning : checksum_warnings(disk, history)) {
     reporter.warning(warning);
   }
-  if (const auto *row = unfinished(history)) {
-    if (!options.resume) {
-      throw PartialError(stopped_message(db, disk, *row));
-    }
-    resume(db, disk, *row, options, runner);
-    history = db.read_history().value_or(std::vector<AppliedMigration>{});
-  }
-
-  const auto prepared = prepare_all(plan_for(disk, history, options), options);
+  const auto prepared = prepare_run(db, disk, history, options);
   if (!prepared.empty() && !stored) {
     db.create_history();
   }
@@ -374,23 +433,21 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   }
   RunResult &result = runner.result();
   for (std::size_t i = 0; i < prepared.size(); ++i) {
-    runner.stop_if_interrupted();
+    runner.stop_if_interrupted("between steps");
     const auto &current = prepared[i];
     reporter.step_started(current.step, i, prepared.size());
     const auto step_start = Clock::now();
     if (current.transactional) {
       runner.run_transactional(current);
     } else {
-      runner.run_no_transaction(current, 0);
+      runner.run_no_transaction(current, current.resume_from);
     }
     reporter.step_done(current.step, since(step_start));
     result.done.push_back(current.step);
   }
   if (options.single_transaction && !prepared.empty()) {
     if (auto failure = db.commit()) {
-      const auto &last = prepared.back();
-      throw MigrationFailed(ExitCode::migration_failed, describe_failure(last, 0, *failure),
-                            last.step, last.file, 0, *failure, {}, true);
+      runner.fail_commit(prepared.back(), *failure);
     }
   }
   result.elapsed = since(start);

@@ -141,6 +141,12 @@ public:
         pipe.flush();
         return std::nullopt;
       }
+      if (structure[0][1].is_null()) {
+        throw HistoryError("the history table " + m_sql.table().qualified() +
+                           " exists but its events table " + m_sql.table().events_table() +
+                           " does not; restore it, or create it empty as docs/migrations.md "
+                           "shows");
+      }
       return to_rows(pipe.retrieve(rows_id));
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, doing);

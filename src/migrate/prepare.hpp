@@ -23,6 +23,8 @@ struct PreparedStep {
   Timeouts timeouts;         // the file's directives over the run's defaults
   std::string checksum;      // up steps: of up.sql
   std::string down_checksum; // up steps: of down.sql, empty if none
+  // A no-transaction step resumed after stopping half-way starts here.
+  std::size_t resume_from = 0;
 
   // The history row this step writes (up) or removes (down).
   AppliedMigration row() const;
