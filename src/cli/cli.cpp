@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include "cli/commands.hpp"
+#include "cli/import_command.hpp"
 #include "cli/signals.hpp"
 #include "migrate/error.hpp"
 
@@ -148,6 +149,18 @@ int main(int argc, char **argv) {
   repair->add_flag("--applied", repair_options.applied, "its changes are all in place now");
   repair->add_flag("--not-applied", repair_options.not_applied, "none of its changes remain");
 
+  ImportOptions import_options;
+  auto *import = app.add_subcommand(
+      "import", "convert another tool's migrations into the migrations directory");
+  import
+      ->add_option("--from", import_options.from,
+                   "diesel, node-pg-migrate, golang-migrate, goose, dbmate or postgrator")
+      ->required();
+  import->add_option("source", import_options.source, "that tool's migrations directory")
+      ->required();
+  import->add_flag("--dry-run", import_options.dry_run,
+                   "print what would be written; write nothing");
+
   NewOptions new_options;
   auto *create = app.add_subcommand("new", "create a new migration from the templates");
   create->alias("create");
@@ -194,6 +207,9 @@ int main(int argc, char **argv) {
     }
     if (baseline->parsed()) {
       return run_baseline(context, baseline_options);
+    }
+    if (import->parsed()) {
+      return run_import(context.settings.dir, import_options);
     }
     if (repair->parsed()) {
       return run_repair(context, repair_options);
