@@ -159,7 +159,9 @@ public:
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         if (interrupted()) {
-          fail(prepared, *failure, false);
+          stop_if_interrupted(("during the retry back-off of " + prepared.step.migration.id() +
+                               ", which was rolled back")
+                                  .c_str());
         }
         continue;
       }
@@ -177,7 +179,7 @@ public:
       // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index even when
       // it is the first statement: compare before and after.
       const auto invalid_before = m_db.invalid_indexes();
-      if (start == 0) {
+      if (!prepared.resumed) {
         m_db.mark_running(direction, prepared.row());
       }
       m_db.set_session_timeouts(prepared.timeouts);
@@ -196,7 +198,8 @@ public:
         arm(false);
         if (failure) {
           failure->statement = i;
-          const bool nothing_done = i == 0 && m_db.invalid_indexes() == invalid_before;
+          const bool nothing_done =
+              !prepared.resumed && i == 0 && m_db.invalid_indexes() == invalid_before;
           if (nothing_done) {
             m_db.abandon_running(direction, prepared.step.migration.version);
           }
@@ -328,6 +331,7 @@ PreparedStep resumable(const std::vector<Migration> &disk, const AppliedMigratio
                     ": no longer marked -- migrate:no-transaction; cannot resume it");
   }
   prepared.resume_from = row.progress;
+  prepared.resumed = true;
   return prepared;
 }
 

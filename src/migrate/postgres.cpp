@@ -23,9 +23,53 @@ std::string ms_literal(std::chrono::milliseconds value) {
   return "'" + std::to_string(value.count()) + "ms'";
 }
 
-StepFailure failure_from(const pqxx::sql_error &e, const std::vector<std::string> &secrets) {
+// libpqxx 6.4 builds some exceptions without their SQLSTATE, and the
+// transaction_rollback family (deadlock, serialization failure) is not even
+// an sql_error: recover the code from the exception's type.
+std::string sqlstate_of(const pqxx::failure &e) {
+  if (const auto *sql = dynamic_cast<const pqxx::sql_error *>(&e);
+      sql && !sql->sqlstate().empty()) {
+    return sql->sqlstate();
+  }
+  if (dynamic_cast<const pqxx::deadlock_detected *>(&e)) {
+    return "40P01";
+  }
+  if (dynamic_cast<const pqxx::serialization_failure *>(&e)) {
+    return "40001";
+  }
+  if (dynamic_cast<const pqxx::statement_completion_unknown *>(&e)) {
+    return "40003";
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback *>(&e)) {
+    return "40000";
+  }
+  if (dynamic_cast<const pqxx::insufficient_privilege *>(&e)) {
+    return "42501";
+  }
+  if (dynamic_cast<const pqxx::undefined_table *>(&e)) {
+    return "42P01";
+  }
+  if (dynamic_cast<const pqxx::undefined_column *>(&e)) {
+    return "42703";
+  }
+  if (dynamic_cast<const pqxx::undefined_function *>(&e)) {
+    return "42883";
+  }
+  if (dynamic_cast<const pqxx::syntax_error *>(&e)) {
+    return "42601";
+  }
+  if (dynamic_cast<const pqxx::disk_full *>(&e)) {
+    return "53100";
+  }
+  if (dynamic_cast<const pqxx::out_of_memory *>(&e)) {
+    return "53200";
+  }
+  return "";
+}
+
+StepFailure failure_from(const pqxx::failure &e, const std::vector<std::string> &secrets) {
   StepFailure failure;
-  failure.sqlstate = e.sqlstate();
+  failure.sqlstate = sqlstate_of(e);
   parse_server_message(redact(e.what(), secrets), failure);
   return failure;
 }
@@ -208,7 +252,7 @@ public:
       return std::nullopt;
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "committing the transaction");
-    } catch (const pqxx::sql_error &e) {
+    } catch (const pqxx::failure &e) {
       StepFailure failure = failure_from(e, m_secrets);
       failure.phase = FailurePhase::commit;
       return failure;
@@ -231,7 +275,7 @@ public:
       return std::nullopt;
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "running a statement");
-    } catch (const pqxx::sql_error &e) {
+    } catch (const pqxx::failure &e) {
       StepFailure failure = failure_from(e, m_secrets);
       failure.statement = 0;
       if (const auto *syntax = dynamic_cast<const pqxx::syntax_error *>(&e);
@@ -406,7 +450,9 @@ private:
     for (std::size_t i = 0; i < ids.size(); ++i) {
       try {
         pipe.retrieve(ids[i]);
-      } catch (const pqxx::sql_error &e) {
+      } catch (const pqxx::broken_connection &) {
+        throw;
+      } catch (const pqxx::failure &e) {
         StepFailure failure = failure_from(e, m_secrets);
         if (i > first_statement + statement_count) {
           failure.phase = FailurePhase::commit;

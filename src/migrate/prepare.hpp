@@ -25,6 +25,7 @@ struct PreparedStep {
   std::string down_checksum; // up steps: of down.sql, empty if none
   // A no-transaction step resumed after stopping half-way starts here.
   std::size_t resume_from = 0;
+  bool resumed = false; // its history row exists already (applying/reverting)
 
   // The history row this step writes (up) or removes (down).
   AppliedMigration row() const;

@@ -141,6 +141,28 @@ bool Process::wait_for_err(const std::string &text) const {
   }
 }
 
+bool Process::exited() const {
+  if (m_result) {
+    return true;
+  }
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == m_pid;
+}
+
+bool Process::wait_for_err(const std::string &text, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (err_so_far().find(text) != std::string::npos) {
+      return true;
+    }
+    if (exited() || std::chrono::steady_clock::now() >= deadline) {
+      return err_so_far().find(text) != std::string::npos;
+    }
+    ::usleep(10000);
+  }
+}
+
 Result run(const std::vector<std::string> &args, const std::map<std::string, std::string> &env,
            const fs::path &cwd) {
   Process process(args, env, cwd);
@@ -220,6 +242,89 @@ bool TempDb::table_exists(const std::string &name) {
 
 fs::path sample_migrations() {
   return fs::path(MIGRATE_SOURCE_DIR) / "migrations";
+}
+
+std::vector<std::string> migrate_args(const TempDb &db, const fs::path &dir,
+                                      const std::vector<std::string> &args) {
+  std::vector<std::string> all{"--database-url", db.conninfo(), "--dir", dir.string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
+Result run_migrate(const TempDb &db, const fs::path &dir, const std::vector<std::string> &args,
+                   const std::map<std::string, std::string> &env) {
+  return run(migrate_args(db, dir, args), env);
+}
+
+bool wait_until(const std::function<bool()> &condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) {
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    ::usleep(20000);
+  }
+}
+
+std::string sql_sha256(TempDb &db, const std::string &text) {
+  pqxx::connection conn{db.conninfo()};
+  pqxx::nontransaction tx{conn};
+  return tx.exec_params("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", text)[0][0].c_str();
+}
+
+bool query_running(TempDb &db, const std::string &needle) {
+  pqxx::connection conn{db.conninfo()};
+  pqxx::nontransaction tx{conn};
+  return tx.exec_params("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid() AND state = 'active' "
+                        "AND strpos(query, $1) > 0",
+                        needle)[0][0]
+             .as<int>() > 0;
+}
+
+bool migrate_building_index(TempDb &db) {
+  return db.scalar("SELECT count(*) FROM pg_stat_progress_create_index p "
+                   "JOIN pg_stat_activity a ON a.pid = p.pid "
+                   "WHERE a.datname = current_database() AND a.application_name LIKE 'migrate/%' "
+                   "AND p.phase LIKE 'building index%'") != "0";
+}
+
+int terminate_migrate_backends(TempDb &db) {
+  pqxx::connection conn{db.conninfo()};
+  pqxx::nontransaction tx{conn};
+  return tx
+      .exec("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND application_name LIKE 'migrate/%'")[0][0]
+      .as<int>();
+}
+
+void restart_server() {
+  const char *host = std::getenv("PGHOST");
+  if (host == nullptr || host[0] != '/') {
+    throw std::runtime_error("restart_server needs PGHOST to be a scripts/pg.sh directory");
+  }
+  const std::string command =
+      std::string("'") + MIGRATE_SOURCE_DIR + "/scripts/pg.sh' restart '" + host + "' >&2";
+  if (std::system(command.c_str()) != 0) {
+    throw std::runtime_error("failed: " + command);
+  }
+}
+
+bool wait_for_server(std::chrono::milliseconds timeout) {
+  return wait_until(
+      [] {
+        try {
+          pqxx::connection conn{"dbname=postgres"};
+          return true;
+        } catch (const std::exception &) {
+          return false;
+        }
+      },
+      timeout);
 }
 
 } // namespace migrate_test

@@ -3,7 +3,9 @@
 // gives each test its own throwaway database and migrations directory.
 // The server is chosen by the standard PG* variables.
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <pqxx/pqxx>
@@ -35,6 +37,10 @@ public:
   std::string err_so_far() const;
   // Polls stderr until it contains `text`; false if the process exits first.
   bool wait_for_err(const std::string &text) const;
+  // The same, giving up (false) after `timeout`.
+  bool wait_for_err(const std::string &text, std::chrono::milliseconds timeout) const;
+  // True once the process has exited (it is not reaped).
+  bool exited() const;
 
 private:
   int m_pid = -1;
@@ -88,5 +94,37 @@ private:
 
 // The standard sample migration tree of the project.
 std::filesystem::path sample_migrations();
+
+// "--database-url <db> --dir <dir>" followed by `args`.
+std::vector<std::string> migrate_args(const TempDb &db, const std::filesystem::path &dir,
+                                      const std::vector<std::string> &args);
+// Runs the binary to completion on `db` and `dir`.
+Result run_migrate(const TempDb &db, const std::filesystem::path &dir,
+                   const std::vector<std::string> &args,
+                   const std::map<std::string, std::string> &env = {});
+
+// Polls `condition` every 20 ms until it holds (true) or `timeout` passes (false).
+bool wait_until(const std::function<bool()> &condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// Lowercase hex sha256 of `text`, computed by the server.
+std::string sql_sha256(TempDb &db, const std::string &text);
+
+// True when a backend of `db` other than the caller runs a query containing `needle`.
+bool query_running(TempDb &db, const std::string &needle);
+
+// True when a `migrate` backend of `db` is building an index (past the catalog entry, so an
+// interrupted build leaves an INVALID index behind).
+bool migrate_building_index(TempDb &db);
+
+// pg_terminate_backend for every backend of `db` whose application_name starts with
+// "migrate/"; returns how many were signalled.
+int terminate_migrate_backends(TempDb &db);
+
+// Restarts the server of PGHOST with scripts/pg.sh (tests doing this are [serial]).
+void restart_server();
+
+// Waits until the server accepts connections again, at most `timeout`.
+bool wait_for_server(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 } // namespace migrate_test

@@ -1,0 +1,177 @@
+// Hard faults: the client killed with SIGKILL in the middle of a
+// no-transaction migration, and the server restarted in the middle of a step.
+
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+
+using namespace migrate_test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+bool no_migrate_backends(TempDb &db) {
+  return db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND application_name LIKE 'migrate/%'") == "0";
+}
+
+// SIGKILLs the client, then ends its server session, which would otherwise run on.
+void kill_client_and_backend(Process &runner, TempDb &db) {
+  REQUIRE(::kill(runner.pid(), SIGKILL) == 0);
+  CHECK(runner.wait().code == 128 + SIGKILL);
+  terminate_migrate_backends(db);
+  REQUIRE(wait_until([&] { return no_migrate_backends(db); }, std::chrono::seconds(10)));
+}
+
+} // namespace
+
+TEST_CASE("a client killed mid no-transaction migration leaves it partial at the line reached") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_nt",
+                  "-- migrate:no-transaction\n"    // 1
+                  "CREATE TABLE fast (x int);\n"   // 2
+                  "SELECT pg_sleep(30);\n"         // 3
+                  "CREATE TABLE never (x int);\n", // 4
+                  std::nullopt);
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+  kill_client_and_backend(runner, db);
+
+  CHECK(db.table_exists("fast"));
+  CHECK_FALSE(db.table_exists("never"));
+  CHECK(db.scalar("SELECT state || ':' || progress FROM migration_history") == "applying:1");
+  const std::string up_sql = (dir.path() / "20240101000000_nt" / "up.sql").string();
+  auto next = run_migrate(db, dir.path(), {"up"});
+  CHECK(next.code == 8);
+  CHECK_THAT(next.err, Contains("20240101000000_nt stopped half-way while applying: 1 "
+                                "statement(s) committed; it stopped at " +
+                                up_sql + ":3"));
+  // Finish it without the sleep: resume starts at line 3, not at line 2 again.
+  write_migration(dir.path(), "20240101000000_nt",
+                  "-- migrate:no-transaction\n"
+                  "CREATE TABLE fast (x int);\n"
+                  "SELECT pg_sleep(0);\n"
+                  "CREATE TABLE never (x int);\n",
+                  std::nullopt);
+  auto changed = run_migrate(db, dir.path(), {"up", "--resume"});
+  CHECK(changed.code == 4);
+  CHECK_THAT(changed.err, Contains("cannot resume it"));
+  write_migration(dir.path(), "20240101000000_nt",
+                  "-- migrate:no-transaction\n"
+                  "CREATE TABLE fast (x int);\n"
+                  "SELECT pg_sleep(30);\n"
+                  "CREATE TABLE never (x int);\n",
+                  std::nullopt);
+  // Resuming with the original file: the sleep is cut short by a statement timeout flag.
+  auto resumed = run_migrate(db, dir.path(), {"--statement-timeout", "100ms", "up", "--resume"});
+  CHECK(resumed.code == 8);
+  CHECK_THAT(resumed.err, Contains(up_sql + ":3: "));
+  CHECK_THAT(resumed.err, Contains("57014"));
+  CHECK(db.scalar("SELECT state || ':' || progress FROM migration_history") == "applying:1");
+}
+
+TEST_CASE("a CREATE INDEX CONCURRENTLY killed while it builds is reported as an INVALID index") {
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE big AS SELECT (g::bigint * 7919) % 3000017 AS x "
+           "FROM generate_series(1, 3000000) g");
+  write_migration(dir.path(), "20240101000000_big_index",
+                  "-- migrate:no-transaction\n"
+                  "CREATE INDEX CONCURRENTLY big_x_idx ON big (x);\n",
+                  "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY big_x_idx;\n");
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return migrate_building_index(db) || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+  kill_client_and_backend(runner, db);
+
+  CHECK(db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
+                  "'big_x_idx'::regclass") == "false");
+  CHECK(db.scalar("SELECT state || ':' || progress FROM migration_history") == "applying:0");
+  auto next = run_migrate(db, dir.path(), {"up"});
+  CHECK(next.code == 8);
+  CHECK_THAT(next.err,
+             Contains("0 statement(s) committed; it stopped at " +
+                      (dir.path() / "20240101000000_big_index" / "up.sql").string() + ":2"));
+  CHECK_THAT(next.err, Contains("INVALID indexes left behind: public.big_x_idx"));
+  CHECK_THAT(next.err, Contains("migrate up --resume"));
+  // The operator drops the invalid index and resumes.
+  db.query("DROP INDEX big_x_idx");
+  auto resumed = run_migrate(db, dir.path(), {"up", "--resume"});
+  INFO(resumed.all());
+  CHECK(resumed.code == 0);
+  CHECK(db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
+                  "'big_x_idx'::regclass") == "true");
+  CHECK(db.scalar("SELECT state || ':' || progress FROM migration_history") == "applied:0");
+}
+
+TEST_CASE("a server restart in the middle of a step: exit 6, then the step runs exactly once",
+          "[serial]") {
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE run_log (step text)");
+  write_migration(dir.path(), "20240101000000_logged",
+                  "INSERT INTO run_log VALUES ('logged');\n"
+                  "CREATE TABLE made (x int);\n"
+                  "SELECT pg_sleep(5);\n",
+                  "DROP TABLE made;\n");
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(5)") || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+  restart_server();
+  REQUIRE(wait_for_server());
+  REQUIRE(wait_until([&] { return runner.exited(); }, std::chrono::seconds(60)));
+  auto result = runner.wait();
+  INFO(result.all());
+  CHECK(result.code == 6);
+  CHECK_THAT(result.err, Contains("20240101000000_logged"));
+  CHECK_THAT(result.err, Contains("lost the connection"));
+  CHECK_THAT(result.err, Contains("checked on a new connection: it did not commit"));
+  CHECK(db.scalar("SELECT count(*) FROM run_log") == "0");
+  CHECK_FALSE(db.table_exists("made"));
+
+  auto again = run_migrate(db, dir.path(), {"up"});
+  INFO(again.all());
+  CHECK(again.code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM run_log") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM migration_history WHERE version = '20240101000000' AND "
+                  "state = 'applied'") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM migration_history_events WHERE event = 'apply'") == "1");
+  CHECK(db.table_exists("made"));
+}
+
+TEST_CASE("a failed first CREATE UNIQUE INDEX CONCURRENTLY leaves the step partial, then resumes") {
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE dup (x int); INSERT INTO dup VALUES (1), (1), (2)");
+  write_migration(dir.path(), "20240101000000_unique",
+                  "-- migrate:no-transaction\n"
+                  "CREATE UNIQUE INDEX CONCURRENTLY dup_x_key ON dup (x);\n"
+                  "CREATE TABLE after_unique (id int);\n",
+                  std::nullopt);
+  auto failed = run_migrate(db, dir.path(), {"up"});
+  INFO(failed.all());
+  CHECK(failed.code == 8);
+  CHECK_THAT(failed.err, Contains("20240101000000_unique/up.sql:2: "));
+  CHECK_THAT(failed.err, Contains("23505"));
+  CHECK(db.scalar("SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
+                  "'dup_x_key'::regclass") == "false");
+  CHECK(db.scalar("SELECT state || ':' || progress FROM migration_history") == "applying:0");
+  auto next = run_migrate(db, dir.path(), {"up"});
+  CHECK(next.code == 8);
+  CHECK_THAT(next.err, Contains("INVALID indexes left behind: public.dup_x_key"));
+
+  // The operator removes the duplicate and the invalid index, then resumes.
+  db.query("DELETE FROM dup WHERE ctid = (SELECT max(ctid) FROM dup WHERE x = 1); "
+           "DROP INDEX dup_x_key");
+  auto resumed = run_migrate(db, dir.path(), {"up", "--resume"});
+  INFO(resumed.all());
+  CHECK(resumed.code == 0);
+  CHECK(db.table_exists("after_unique"));
+  CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE indexrelid = to_regclass('dup_x_key') "
+                  "AND indisvalid") == "1");
+  CHECK(db.scalar("SELECT string_agg(state || ':' || progress, ',') FROM migration_history") ==
+        "applied:0");
+}

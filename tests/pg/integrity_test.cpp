@@ -1,0 +1,187 @@
+// Checksums of applied migrations: an edited up.sql stops up and down,
+// status shows it, accept re-pins it; line endings and a BOM are not edits;
+// an edited down.sql only warns.
+
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace migrate_test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::string k_one_up = "CREATE TABLE one (id int);\n";
+const std::string k_one_edited = "CREATE TABLE one (id int, extra text);\n";
+
+std::string events_count(TempDb &db) {
+  return db.scalar("SELECT count(*) FROM migration_history_events");
+}
+
+} // namespace
+
+TEST_CASE("an edited applied up.sql stops up and down until it is accepted") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", k_one_up, "DROP TABLE one;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  const std::string recorded = sql_sha256(db, k_one_up);
+  const std::string now = sql_sha256(db, k_one_edited);
+  REQUIRE(recorded != now);
+  REQUIRE(db.scalar("SELECT checksum FROM migration_history") == recorded);
+
+  write_file(dir.path() / "20240101000000_one" / "up.sql", k_one_edited);
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);\n",
+                  "DROP TABLE two;\n");
+  const std::string events_before = events_count(db);
+  const std::string up_path = (dir.path() / "20240101000000_one" / "up.sql").string();
+
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 4);
+  CHECK_THAT(up.err, Contains(up_path + " changed after 20240101000000_one was applied"));
+  CHECK_THAT(up.err, Contains("recorded sha256 " + recorded + ", now " + now));
+  CHECK_THAT(up.err, Contains("migrate accept 20240101000000"));
+  CHECK_FALSE(db.table_exists("two"));
+
+  auto down = run_migrate(db, dir.path(), {"down"});
+  CHECK(down.code == 4);
+  CHECK_THAT(down.err, Contains("20240101000000"));
+  CHECK_THAT(down.err, Contains(recorded));
+  CHECK_THAT(down.err, Contains(now));
+  CHECK(db.table_exists("one"));
+
+  auto redo = run_migrate(db, dir.path(), {"redo"});
+  CHECK(redo.code == 4);
+  CHECK(db.table_exists("one"));
+
+  // Nothing ran: no history row, no event, no table changed.
+  CHECK(db.scalar("SELECT string_agg(version || ':' || checksum, ',') FROM migration_history") ==
+        "20240101000000:" + recorded);
+  CHECK(events_count(db) == events_before);
+  CHECK(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'one'") ==
+        "1");
+
+  auto status = run_migrate(db, dir.path(), {"status"});
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Contains("20240101000000  one   changed"));
+  CHECK_THAT(status.out, Contains("1 changed (up.sql edited after it was applied)"));
+  CHECK_THAT(status.out,
+             Contains("changed: 20240101000000_one recorded sha256 " + recorded + ", now " + now));
+  auto json = run_migrate(db, dir.path(), {"status", "--json"});
+  CHECK(json.code == 0);
+  CHECK_THAT(json.out, Contains("{\"version\":\"20240101000000\",\"name\":\"one\",\"state\":"
+                                "\"changed\","));
+  CHECK_THAT(json.out,
+             Contains("\"recorded_checksum\":\"" + recorded + "\",\"checksum\":\"" + now + "\""));
+  CHECK_THAT(json.out, Contains("{\"version\":\"20240102000000\",\"name\":\"two\",\"state\":"
+                                "\"pending\",\"applied_at\":null}"));
+
+  auto accept = run_migrate(db, dir.path(), {"accept", "20240101000000"});
+  REQUIRE(accept.code == 0);
+  CHECK_THAT(accept.out, Contains("20240101000000: accepted the files as they are now"));
+  CHECK_THAT(accept.out, Contains(recorded));
+  CHECK(db.scalar("SELECT checksum FROM migration_history WHERE version = '20240101000000'") ==
+        now);
+  auto event = db.query("SELECT checksum, message, db_user = current_user, client <> '' "
+                        "FROM migration_history_events WHERE event = 'accept'");
+  REQUIRE(event.size() == 1);
+  CHECK(std::string(event[0][0].c_str()) == now);
+  CHECK_THAT(std::string(event[0][1].c_str()), Contains(recorded));
+  CHECK(std::string(event[0][2].c_str()) == "t");
+  CHECK(std::string(event[0][3].c_str()) == "t");
+
+  // A second accept has nothing to do.
+  auto again = run_migrate(db, dir.path(), {"accept", "20240101000000"});
+  CHECK(again.code == 0);
+  CHECK_THAT(again.out, Contains("nothing to accept"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history_events WHERE event = 'accept'") == "1");
+
+  // Accepting what is not applied is a usage error.
+  auto pending = run_migrate(db, dir.path(), {"accept", "20240102000000"});
+  CHECK(pending.code == 2);
+  CHECK_THAT(pending.err, Contains("20240102000000 is not applied"));
+
+  auto status_after = run_migrate(db, dir.path(), {"status"});
+  CHECK_THAT(status_after.out, Contains("1 applied, 1 pending\n"));
+
+  // up and down work again.
+  auto up_after = run_migrate(db, dir.path(), {"up"});
+  CHECK(up_after.code == 0);
+  CHECK(db.table_exists("two"));
+  auto down_after = run_migrate(db, dir.path(), {"down", "--to", "0"});
+  CHECK(down_after.code == 0);
+  CHECK_FALSE(db.table_exists("one"));
+  CHECK_FALSE(db.table_exists("two"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+}
+
+TEST_CASE("CRLF line endings and a UTF-8 BOM are not a change to an applied up.sql") {
+  TempDb db;
+  TempDir dir;
+  const std::string up_sql = "-- one table\nCREATE TABLE one (\n  id int\n);\n";
+  write_migration(dir.path(), "20240101000000_one", up_sql, "DROP TABLE one;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  const std::string recorded = db.scalar("SELECT checksum FROM migration_history");
+  CHECK(recorded == sql_sha256(db, up_sql));
+
+  std::string crlf;
+  for (char c : up_sql) {
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  }
+  SECTION("CRLF") {
+    write_file(dir.path() / "20240101000000_one" / "up.sql", crlf);
+  }
+  SECTION("a BOM") {
+    write_file(dir.path() / "20240101000000_one" / "up.sql", "\xEF\xBB\xBF" + up_sql);
+  }
+  SECTION("CRLF and a BOM") {
+    write_file(dir.path() / "20240101000000_one" / "up.sql", "\xEF\xBB\xBF" + crlf);
+  }
+  SECTION("CRLF in down.sql") {
+    write_file(dir.path() / "20240101000000_one" / "down.sql", "DROP TABLE one;\r\n");
+  }
+
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 0);
+  CHECK_THAT(up.out, Contains("nothing to do"));
+  CHECK(up.err.empty());
+  auto status = run_migrate(db, dir.path(), {"status"});
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Contains("1 applied, 0 pending\n"));
+  CHECK(status.out.find("changed") == std::string::npos);
+  auto down = run_migrate(db, dir.path(), {"down"});
+  CHECK(down.code == 0);
+  CHECK(down.err.empty());
+  CHECK_FALSE(db.table_exists("one"));
+}
+
+TEST_CASE("an edited down.sql warns but does not stop the run") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", k_one_up, "DROP TABLE one;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  const std::string recorded = sql_sha256(db, "DROP TABLE one;\n");
+  const std::string edited_down = "DROP TABLE one;\nCREATE TABLE one_was_reverted (id int);\n";
+  write_file(dir.path() / "20240101000000_one" / "down.sql", edited_down);
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);\n",
+                  "DROP TABLE two;\n");
+  const std::string down_path = (dir.path() / "20240101000000_one" / "down.sql").string();
+
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 0);
+  CHECK_THAT(up.err, Contains("migrate: warning: " + down_path +
+                              " changed after 20240101000000_one was applied (recorded sha256 " +
+                              recorded + ", now " + sql_sha256(db, edited_down) + ")"));
+  CHECK(db.table_exists("two"));
+  // status does not count it as a changed up.sql.
+  auto status = run_migrate(db, dir.path(), {"status"});
+  CHECK_THAT(status.out, Contains("2 applied, 0 pending\n"));
+
+  // Reverting runs the file as it is now, after the same warning.
+  auto down = run_migrate(db, dir.path(), {"down", "--to", "0"});
+  CHECK(down.code == 0);
+  CHECK_THAT(down.err, Contains("migrate: warning: " + down_path));
+  CHECK_FALSE(db.table_exists("one"));
+  CHECK(db.table_exists("one_was_reverted"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+}
