@@ -93,6 +93,7 @@ cmake --build build-asan -j2
 
 say "tests (sanitizer build)"
 export ASAN_OPTIONS=detect_leaks=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_ctest build-asan
 
