@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include "cli/commands.hpp"
+#include "cli/completion.hpp"
 #include "cli/import_command.hpp"
 #include "cli/signals.hpp"
 #include "migrate/error.hpp"
@@ -167,6 +168,11 @@ int main(int argc, char **argv) {
   create->add_option("name", new_options.name, "what the migration does, e.g. add_users")
       ->required();
 
+  std::string completion_shell;
+  auto *completion =
+      app.add_subcommand("completion", "print the shell completion script (bash or zsh)");
+  completion->add_option("shell", completion_shell, "bash or zsh")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -182,6 +188,9 @@ int main(int argc, char **argv) {
 
   Interrupt interrupt;
   try {
+    if (completion->parsed()) {
+      return run_completion(std::cout, completion_shell); // needs no settings
+    }
     const Context context{resolve_settings(flags, getenv_lookup), client_label(), &interrupt};
     if (up->parsed() || down->parsed() || redo->parsed()) {
       SignalWatcher watcher(interrupt);

@@ -34,16 +34,8 @@ std::optional<Version> target_of(const MigrateOptions &options) {
 }
 
 std::unique_ptr<Database> connect(const Settings &settings) {
-  std::string conninfo =
-      with_fallback_application_name(settings.conninfo, std::string("migrate/") + MIGRATE_VERSION);
-  // A dead network must not hang a run forever.
-  conninfo = with_defaults(conninfo, {{"keepalives", "1"},
-                                      {"keepalives_idle", "30"},
-                                      {"keepalives_interval", "10"},
-                                      {"keepalives_count", "3"}});
-  if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
-    conninfo = with_defaults(conninfo, {{"connect_timeout", "10"}});
-  }
+  const std::string conninfo =
+      with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
   return connect_postgres(conninfo, settings.history, settings.secrets);
 }
 

@@ -275,4 +275,17 @@ std::string describe_conninfo(const std::string &conninfo) {
   return describe_parts(host, port, percent_decode(parts.dbname));
 }
 
+std::string with_session_defaults(const std::string &conninfo, bool has_connect_timeout_env) {
+  std::string result =
+      with_fallback_application_name(conninfo, std::string("migrate/") + MIGRATE_VERSION);
+  result = with_defaults(result, {{"keepalives", "1"},
+                                  {"keepalives_idle", "30"},
+                                  {"keepalives_interval", "10"},
+                                  {"keepalives_count", "3"}});
+  if (!has_connect_timeout_env) {
+    result = with_defaults(result, {{"connect_timeout", "10"}});
+  }
+  return result;
+}
+
 } // namespace migrate

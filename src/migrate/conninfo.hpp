@@ -22,6 +22,13 @@ std::string with_fallback_application_name(const std::string &conninfo, const st
 std::string with_defaults(const std::string &conninfo,
                           const std::map<std::string, std::string> &defaults);
 
+// What migrate adds to every connection string it opens, unless the string
+// sets it itself: fallback_application_name=migrate/<version> (visible in
+// pg_stat_activity), TCP keepalives so a dead network cannot hang a run, and
+// connect_timeout=10 when the environment has no PGCONNECT_TIMEOUT
+// (`has_connect_timeout_env`).
+std::string with_session_defaults(const std::string &conninfo, bool has_connect_timeout_env);
+
 // The secrets a connection string carries: the password of a URL (as
 // written and percent-decoded) or of a `password=` keyword. Empty if none.
 std::vector<std::string> secrets_in(const std::string &conninfo);
