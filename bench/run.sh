@@ -1,0 +1,560 @@
+#!/usr/bin/env bash
+# Benchmarks migrate against plain psql on a throwaway PostgreSQL cluster and
+# regenerates the measured part of docs/performance.md.
+#
+# Usage: bench/run.sh            (as root or with sudo, like scripts/test.sh)
+#
+# For each N in BENCH_SIZES it generates N trivial migrations (bench/gen.sh)
+# and times with hyperfine, on a freshly created database for every run:
+#   up from empty           migrate up              vs psql -f all_up.sql
+#   no-op up, status        migrate up / status     vs psql -c 'SELECT 1'
+#   down --to 0             migrate down --to 0     vs psql -f all_down.sql
+# It records peak RSS (/usr/bin/time -f %M) and counts round trips with
+# log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
+# the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
+#
+# Environment:
+#   MIGRATE_BIN        binary to measure (default: build a Release binary in build-bench/)
+#   PSQL               psql binary (default: the newest /usr/lib/postgresql/*/bin/psql,
+#                      not Debian's Perl wrapper /usr/bin/psql, which adds ~15 ms per start)
+#   BENCH_SIZES        migration counts (default: "100 1000 10000")
+#   BENCH_RUNS         runs for no-op up / status / SELECT 1 (default: 10)
+#   BENCH_WARMUP       warm-up runs for those (default: 2)
+#   BENCH_RUNS_UPDOWN  runs for up / down when N < BENCH_SLOW_N (default: 3)
+#   BENCH_RUNS_SLOW    runs for up / down when N >= BENCH_SLOW_N (default: 1)
+#   BENCH_SLOW_N       see above (default: 10000)
+#   BENCH_RTT_N        migrations for the round-trip count (default: 20)
+#   BENCH_CORPUS       1: also time the crates.io corpus (needs `migrate import`)
+#   BENCH_OUT          raw results: hyperfine JSON, RSS, logs (default: bench/results)
+#   BENCH_DOC          document to update (default: docs/performance.md; empty: none)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$root"
+prog=bench/run.sh
+
+die() {
+  echo "$prog: $*" >&2
+  exit 1
+}
+
+log() {
+  printf '\n== %s\n' "$*" >&2
+}
+
+sizes=${BENCH_SIZES:-100 1000 10000}
+runs_fast=${BENCH_RUNS:-10}
+warmup=${BENCH_WARMUP:-2}
+runs_updown=${BENCH_RUNS_UPDOWN:-3}
+runs_slow=${BENCH_RUNS_SLOW:-1}
+slow_n=${BENCH_SLOW_N:-10000}
+rtt_n=${BENCH_RTT_N:-20}
+corpus=${BENCH_CORPUS:-0}
+out=${BENCH_OUT:-$root/bench/results}
+doc=${BENCH_DOC-$root/docs/performance.md}
+
+for v in runs_fast runs_updown runs_slow slow_n rtt_n; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ $warmup =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
+((rtt_n >= 2)) || die "BENCH_RTT_N must be at least 2"
+read -r -a size_list <<<"$sizes"
+((${#size_list[@]} > 0)) || die "BENCH_SIZES is empty"
+for n in "${size_list[@]}"; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_SIZES: '$n' is not a positive integer"
+done
+
+# ---------------------------------------------------------------- set-up
+
+log "dependencies"
+scripts/deps.sh hyperfine time jq
+command -v hyperfine >/dev/null || die "hyperfine is not on PATH"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (package time)"
+
+if [[ -n ${MIGRATE_BIN:-} ]]; then
+  migrate=$(realpath "$MIGRATE_BIN")
+  build_note="given by MIGRATE_BIN"
+else
+  log "building a Release binary in build-bench/"
+  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMIGRATE_TESTS=OFF >/dev/null
+  cmake --build build-bench -j"$(nproc)" --target migrate
+  migrate=$root/build-bench/migrate
+  build_note="Release (-O3 -DNDEBUG), build-bench/"
+fi
+[[ -x $migrate ]] || die "$migrate is not an executable"
+
+if [[ -z ${PSQL:-} ]]; then
+  PSQL=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/psql' 2>/dev/null |
+    sort -V | tail -n 1)
+  [[ -n $PSQL ]] || PSQL=$(command -v psql) || die "psql not found"
+fi
+export PSQL
+
+# Nothing from the caller's environment may change what migrate or psql do.
+unset DATABASE_URL PGOPTIONS PGSERVICE PGSERVICEFILE PGSSLMODE PGAPPNAME
+for v in "${!MIGRATE_@}"; do
+  unset "$v"
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd -P)
+rm -f "$out"/up-*.json "$out"/noop-*.json "$out"/noop-warm-*.json "$out"/down-*.json "$out"/rss-* "$out"/rtt-*.log \
+  "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/summary.txt
+
+pgdir=$(mktemp -d /tmp/migrate-pg.XXXXXX)
+work=$(mktemp -d /tmp/migrate-bench.XXXXXX)
+cleanup() {
+  scripts/pg.sh stop "$pgdir" || true
+  rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "starting PostgreSQL in $pgdir"
+eval "$(scripts/pg.sh start "$pgdir")"
+# Unix socket only: PGHOST is the socket directory.
+[[ $PGHOST == /* ]] || die "expected a socket directory in PGHOST, got $PGHOST"
+server_log=$pgdir/server.log
+
+q() {
+  "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -d "${2:-postgres}" -c "$1"
+}
+
+# Command line for hyperfine -N (no shell): each word quoted for its
+# shell-words splitting.
+cmdline() {
+  local line="" word
+  for word in "$@"; do
+    printf -v word '%q' "$word"
+    line+="${line:+ }$word"
+  done
+  printf '%s' "$line"
+}
+
+median() { # median FILE.json NAME
+  jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"
+}
+
+max_rss() { # largest value (KiB) in /usr/bin/time -f %M output files, if any
+  local f
+  for f in "$@"; do
+    if [[ -f $f ]]; then
+      grep -E '^[0-9]+$' "$f" || true
+    fi
+  done | sort -n | tail -n 1
+}
+
+# --------------------------------------------------------------- machine
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+mem_kib=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+fs_type=$(df -PT "$pgdir" | awk 'NR == 2 {print $2}')
+pg_version=$(q "SHOW server_version")
+pg_fsync=$(q "SHOW fsync")
+pg_sync=$(q "SHOW synchronous_commit")
+pg_wal_sync=$(q "SHOW wal_sync_method")
+pg_shared=$(q "SHOW shared_buffers")
+pg_max_wal=$(q "SHOW max_wal_size")
+migrate_version=$("$migrate" --version)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain -- src CMakeLists.txt 2>/dev/null) ]]; then
+  commit+=" + uncommitted changes in src/"
+fi
+hyperfine_version=$(hyperfine --version)
+psql_version=$("$PSQL" --version)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+# ----------------------------------------------------------- round trips
+
+log "round trips (log_statement = 'all', N = $rtt_n)"
+MIGRATE_BIN=$migrate bench/rtt.sh "$server_log" "$rtt_n" "$work/rtt" >"$out/rtt.txt"
+cp "$work"/rtt/rtt-*.log "$out"/
+cat "$out/rtt.txt" >&2
+rtt() { sed -n "s/^$1=//p" "$out/rtt.txt"; }
+rt_up_empty=$(rtt up_empty)
+rt_up_one=$(rtt up_one)
+rt_noop=$(rtt noop)
+rt_status=$(rtt status)
+rt_down=$(rtt down)
+rt_per_step=$(awk -v a="$rt_up_empty" -v b="$rt_up_one" -v n="$rtt_n" 'BEGIN {printf "%.2f", (a - b) / (n - 1)}')
+rt_first=$(awk -v b="$rt_up_one" -v f="$rt_noop" -v s="$rt_per_step" 'BEGIN {printf "%.2f", b - f - s}')
+rt_per_down=$(awk -v d="$rt_down" -v f="$rt_noop" -v n="$rtt_n" 'BEGIN {printf "%.2f", (d - f) / n}')
+
+# ------------------------------------------------------------ benchmarks
+
+prep=$root/bench/prep.sh
+tsv=$out/results.tsv
+printf 'n\top\tmigrate_s\tpsql_s\truns\n' >"$tsv"
+
+bench_size() {
+  local n=$1 dir=$work/n$1 runs start elapsed hf
+  local m_up m_noop m_status m_down p_up p_select p_down
+  log "N = $n: generating"
+  bench/gen.sh "$n" "$dir"
+  runs=$runs_updown
+  ((n < slow_n)) || runs=$runs_slow
+  hf=(hyperfine -N --style basic)
+
+  m_up=$(cmdline /usr/bin/time -a -o "$out/rss-$n-up-migrate" -f %M \
+    "$migrate" --database-url dbname=bench -m "$dir/migrations" up)
+  p_up=$(cmdline /usr/bin/time -a -o "$out/rss-$n-up-psql" -f %M \
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$dir/all_up.sql")
+  m_noop=$(cmdline "$migrate" --database-url dbname=bench -m "$dir/migrations" up)
+  m_status=$(cmdline "$migrate" --database-url dbname=bench -m "$dir/migrations" status)
+  p_select=$(cmdline "$PSQL" -X -d bench -c 'SELECT 1')
+  m_down=$(cmdline /usr/bin/time -a -o "$out/rss-$n-down-migrate" -f %M \
+    "$migrate" --database-url dbname=bench -m "$dir/migrations" down --to 0)
+  p_down=$(cmdline /usr/bin/time -a -o "$out/rss-$n-down-psql" -f %M \
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$dir/all_down.sql")
+
+  # The applied state every no-op/status/down run starts from: a template
+  # database that migrate itself brought up (so it has the history table).
+  log "N = $n: template database bench_tpl (migrate up, also a sanity check)"
+  "$prep" fresh bench_tpl
+  start=$(date +%s.%N)
+  /usr/bin/time -o "$out/rss-$n-tpl-migrate" -f %M \
+    "$migrate" --database-url dbname=bench_tpl -m "$dir/migrations" up >/dev/null
+  elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+  [[ $(q "SELECT count(*) FROM public.migration_history" bench_tpl) == "$n" ]] ||
+    die "N = $n: the history table does not have $n rows after migrate up"
+  [[ $(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t_[0-9]+\$'" bench_tpl) == "$n" ]] ||
+    die "N = $n: migrate up did not create $n tables"
+  echo "template: migrate up of $n migrations in $elapsed s" >&2
+
+  log "N = $n: up from empty ($runs runs)"
+  "${hf[@]}" --runs "$runs" --prepare "$(cmdline "$prep" fresh bench)" \
+    --export-json "$out/up-$n.json" -n migrate "$m_up" -n psql "$p_up"
+
+  log "N = $n: no-op up and status ($runs_fast runs, $warmup warm-up)"
+  "${hf[@]}" --runs "$runs_fast" --warmup "$warmup" \
+    --prepare "$(cmdline "$prep" copy bench_tpl bench)" \
+    --export-json "$out/noop-$n.json" \
+    -n noop "$m_noop" -n status "$m_status" -n select1 "$p_select"
+
+  # The same on one database, again and again: neither command changes it.
+  # The prepare step above copies a database of up to hundreds of MB, which
+  # pushes the migration tree out of the page cache on a small VM; this one
+  # shows the cost with the tree and the database cached.
+  log "N = $n: no-op up and status, warm ($runs_fast runs, $warmup warm-up)"
+  "${hf[@]}" --runs "$runs_fast" --warmup "$warmup" \
+    --export-json "$out/noop-warm-$n.json" \
+    -n noop "$m_noop" -n status "$m_status" -n select1 "$p_select"
+
+  # Peak RSS of the fast commands, outside hyperfine (the time wrapper would
+  # weigh on a few-millisecond measurement). "bench" is still fully applied.
+  local i
+  for ((i = 0; i < 3; i++)); do
+    /usr/bin/time -a -o "$out/rss-$n-noop-migrate" -f %M \
+      "$migrate" --database-url dbname=bench -m "$dir/migrations" up >/dev/null
+    /usr/bin/time -a -o "$out/rss-$n-status-migrate" -f %M \
+      "$migrate" --database-url dbname=bench -m "$dir/migrations" status >/dev/null
+    /usr/bin/time -a -o "$out/rss-$n-select1-psql" -f %M \
+      "$PSQL" -X -d bench -c 'SELECT 1' >/dev/null
+  done
+
+  log "N = $n: down --to 0 ($runs runs)"
+  "${hf[@]}" --runs "$runs" --prepare "$(cmdline "$prep" copy bench_tpl bench)" \
+    --export-json "$out/down-$n.json" -n migrate "$m_down" -n psql "$p_down"
+
+  {
+    printf '%s\tup\t%s\t%s\t%s\n' "$n" "$(median "$out/up-$n.json" migrate)" \
+      "$(median "$out/up-$n.json" psql)" "$runs"
+    printf '%s\tnoop\t%s\t%s\t%s\n' "$n" "$(median "$out/noop-$n.json" noop)" \
+      "$(median "$out/noop-$n.json" select1)" "$runs_fast"
+    printf '%s\tstatus\t%s\t%s\t%s\n' "$n" "$(median "$out/noop-$n.json" status)" \
+      "$(median "$out/noop-$n.json" select1)" "$runs_fast"
+    printf '%s\tnoop_warm\t%s\t%s\t%s\n' "$n" "$(median "$out/noop-warm-$n.json" noop)" \
+      "$(median "$out/noop-warm-$n.json" select1)" "$runs_fast"
+    printf '%s\tstatus_warm\t%s\t%s\t%s\n' "$n" "$(median "$out/noop-warm-$n.json" status)" \
+      "$(median "$out/noop-warm-$n.json" select1)" "$runs_fast"
+    printf '%s\tdown\t%s\t%s\t%s\n' "$n" "$(median "$out/down-$n.json" migrate)" \
+      "$(median "$out/down-$n.json" psql)" "$runs"
+  } >>"$tsv"
+
+  # The commands as run, with the generated directory and the binary shortened.
+  {
+    echo "# N = $n"
+    echo "hyperfine -N --runs $runs --prepare '$prep fresh bench' \\"
+    echo "  -n migrate '$m_up' \\"
+    echo "  -n psql '$p_up'"
+    echo "hyperfine -N --runs $runs_fast --warmup $warmup --prepare '$prep copy bench_tpl bench' \\"
+    echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
+    echo "hyperfine -N --runs $runs_fast --warmup $warmup \\"
+    echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
+    echo "hyperfine -N --runs $runs --prepare '$prep copy bench_tpl bench' \\"
+    echo "  -n migrate '$m_down' \\"
+    echo "  -n psql '$p_down'"
+  } | sed -e "s|$dir|\$W|g" -e "s|$migrate|migrate|g" -e "s|$out/|\$OUT/|g" \
+    -e "s|$root/||g" >"$out/commands-$n.txt"
+
+  q "DROP DATABASE IF EXISTS bench WITH (FORCE)" >/dev/null
+  q "DROP DATABASE IF EXISTS bench_tpl WITH (FORCE)" >/dev/null
+  rm -rf -- "$dir"
+}
+
+for n in "${size_list[@]}"; do
+  bench_size "$n"
+done
+
+# ---------------------------------------------------------------- corpus
+
+corpus_note=""
+if [[ $corpus == 1 ]]; then
+  log "crates.io corpus"
+  src=$root/../shared/corpus/cratesio
+  if [[ ! -d $src ]]; then
+    corpus_note="skipped: $src does not exist"
+  elif ! "$migrate" --help | grep -qE '^[[:space:]]+import[[:space:]]'; then
+    corpus_note="skipped: this migrate has no \`import\` command yet"
+  else
+    corpus_note="skipped: \`migrate import\` exists, but bench/run.sh does not drive it yet; add it here"
+  fi
+  echo "corpus: $corpus_note" >&2
+fi
+
+# ---------------------------------------------------------------- report
+
+fmt_time() { # seconds -> "12.3 ms" / "4.56 s"
+  awk -v s="$1" 'BEGIN {if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s}'
+}
+
+mib() { # KiB -> MiB
+  if [[ -z $1 ]]; then
+    printf -- '-'
+  else
+    awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'
+  fi
+}
+
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
+}
+
+# target OP N: the issue's bound on the ratio, or nothing.
+target() {
+  case $1:$2 in
+  up:1000 | down:1000) echo 1.05 ;;
+  noop*:1000 | status*:1000) echo 1.5 ;;
+  noop*:10000 | status*:10000) echo 2 ;;
+  esac
+}
+
+verdict() { # verdict VALUE BOUND
+  if [[ -z $2 ]]; then
+    printf -- '-'
+  elif awk -v v="$1" -v b="$2" 'BEGIN {exit !(v <= b)}'; then
+    printf '≤ %s: met' "$2"
+  else
+    printf '≤ %s: NOT met' "$2"
+  fi
+}
+
+op_label() {
+  case $1 in
+  up) echo "\`up\` from empty vs \`psql -f all_up.sql\`" ;;
+  noop) echo "no-op \`up\` vs \`psql -c 'SELECT 1'\`" ;;
+  status) echo "\`status\` vs \`psql -c 'SELECT 1'\`" ;;
+  noop_warm) echo "no-op \`up\`, warm vs \`psql -c 'SELECT 1'\`" ;;
+  status_warm) echo "\`status\`, warm vs \`psql -c 'SELECT 1'\`" ;;
+  down) echo "\`down --to 0\` vs \`psql -f all_down.sql\`" ;;
+  esac
+}
+
+# Terminal table.
+{
+  printf '\n%-7s %-12s %12s %12s %7s  %s\n' N op migrate psql ratio target
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r n op m p _; do
+    r=$(ratio "$m" "$p")
+    printf '%-7s %-12s %12s %12s %7s  %s\n' "$n" "$op" "$(fmt_time "$m")" "$(fmt_time "$p")" \
+      "${r}x" "$(verdict "$r" "$(target "$op" "$n")")"
+  done
+  printf '\nround trips: fixed (no-op up) %s, per up step %s, first run extra %s, status %s, per down step %s\n' \
+    "$rt_noop" "$rt_per_step" "$rt_first" "$rt_status" "$rt_per_down"
+  printf '\npeak RSS (MiB): N, migrate up / no-op up / status / down, psql up / SELECT 1 / down\n'
+  for n in "${size_list[@]}"; do
+    printf '%-7s %6s %6s %6s %6s   %6s %6s %6s\n' "$n" \
+      "$(mib "$(max_rss "$out/rss-$n-up-migrate" "$out/rss-$n-tpl-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-noop-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-status-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-down-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-up-psql")")" \
+      "$(mib "$(max_rss "$out/rss-$n-select1-psql")")" \
+      "$(mib "$(max_rss "$out/rss-$n-down-psql")")"
+  done
+} | tee "$out/summary.txt"
+
+[[ -n $doc ]] || exit 0
+
+generated_block() {
+  local n op m p r t
+  cat <<EOF
+_Generated by \`bench/run.sh\` on $started. Do not edit between the bench markers; rerun the
+script instead._
+
+### Machine
+
+| | |
+|---|---|
+| CPU | $cpu, $(nproc) cores (\`nproc\`) |
+| Memory | $(awk -v k="$mem_kib" 'BEGIN {printf "%.1f GiB", k / 1048576}') |
+| Kernel | $(uname -r) |
+| Data directory | $fs_type (in \`/tmp\`) |
+| PostgreSQL | $pg_version, \`fsync = $pg_fsync\`, \`synchronous_commit = $pg_sync\`, \`wal_sync_method = $pg_wal_sync\`, \`shared_buffers = $pg_shared\`, \`max_wal_size = $pg_max_wal\` (initdb defaults, via \`scripts/pg.sh\`) |
+| Connection | unix socket |
+| migrate | \`$migrate_version\`, commit $commit, $build_note |
+| Baseline | \`$psql_version\` (\`$PSQL\`) |
+| Tools | $hyperfine_version, GNU time |
+
+Settings of this run: \`BENCH_SIZES="$sizes"\`, \`BENCH_RUNS=$runs_fast\`,
+\`BENCH_WARMUP=$warmup\`, \`BENCH_RUNS_UPDOWN=$runs_updown\`, \`BENCH_RUNS_SLOW=$runs_slow\`
+(for N ≥ $slow_n), \`BENCH_RTT_N=$rtt_n\`.
+
+### Time: medians and ratio to psql
+
+Every run starts from a database created just before it by hyperfine's \`--prepare\`:
+empty for \`up\`, a copy (\`CREATE DATABASE … TEMPLATE\`) of a database that \`migrate up\`
+fully applied for the others. The prepare step ends with a \`CHECKPOINT\`. The "warm" rows
+run the same commands again and again on one database without a prepare step (neither
+command changes it), so the migration tree and the database are cached. Times are
+wall-clock medians of the runs (column "runs").
+
+| N | operation vs baseline | migrate | psql | ratio | target | runs |
+|---:|---|---:|---:|---:|---|---:|
+EOF
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r n op m p runs; do
+    r=$(ratio "$m" "$p")
+    t=$(target "$op" "$n")
+    printf '| %s | %s | %s | %s | %sx | %s | %s |\n' "$n" "$(op_label "$op")" \
+      "$(fmt_time "$m")" "$(fmt_time "$p")" "$r" "$(verdict "$r" "$t")" "$runs"
+  done
+  cat <<EOF
+
+### Per-migration cost (median / N)
+
+\`up\` and \`down\`: the median divided by N. No-op up and status: what they cost beyond
+psql's connect + \`SELECT 1\`, divided by N: the part that grows with the tree (at small N, mostly migrate's fixed cost spread over few migrations).
+
+| N | migrate up | psql up | migrate down | psql down | no-op up − SELECT 1 (warm) | status − SELECT 1 (warm) |
+|---:|---:|---:|---:|---:|---:|---:|
+EOF
+  for n in "${size_list[@]}"; do
+    awk -F'\t' -v n="$n" '
+      $1 == n && $2 == "up" {mu = $3; pu = $4}
+      $1 == n && $2 == "down" {md = $3; pd = $4}
+      $1 == n && $2 == "noop_warm" {nw = $3 - $4}
+      $1 == n && $2 == "status_warm" {sw = $3 - $4}
+      END {printf "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.1f µs | %.1f µs |\n", n, mu * 1000 / n, pu * 1000 / n, md * 1000 / n, pd * 1000 / n, nw * 1e6 / n, sw * 1e6 / n}
+    ' "$tsv"
+  done
+  cat <<EOF
+
+### Peak RSS (MiB, \`/usr/bin/time -f %M\`, largest of the runs)
+
+| N | migrate up from empty | no-op up | status | down --to 0 | psql -f all_up.sql | psql -c 'SELECT 1' | psql -f all_down.sql |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+EOF
+  for n in "${size_list[@]}"; do
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
+      "$(mib "$(max_rss "$out/rss-$n-up-migrate" "$out/rss-$n-tpl-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-noop-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-status-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-down-migrate")")" \
+      "$(mib "$(max_rss "$out/rss-$n-up-psql")")" \
+      "$(mib "$(max_rss "$out/rss-$n-select1-psql")")" \
+      "$(mib "$(max_rss "$out/rss-$n-down-psql")")"
+  done
+  local peak=0 k f
+  if [[ " ${size_list[*]} " == *" 10000 "* ]]; then
+    for f in "$out"/rss-10000-*-migrate; do
+      k=$(max_rss "$f")
+      if [[ -n $k ]] && ((k > peak)); then
+        peak=$k
+      fi
+    done
+    # 15 MB = 15,000,000 bytes = 14.3 MiB.
+    if ((peak * 1024 < 15000000)); then
+      k=met
+    else
+      k="NOT met"
+    fi
+    printf '\nLargest migrate RSS at N = 10000: %s MiB. Target: < 15 MB (14.3 MiB): %s.\n' \
+      "$(mib "$peak")" "$k"
+  else
+    printf '\nN = 10000 was not measured in this run (target: < 15 MB at N = 10000).\n'
+  fi
+  cat <<EOF
+The up and down runs are wrapped in \`/usr/bin/time -a -o … -f %M\` inside hyperfine (its
+cost, about a millisecond, is lost in runs of seconds); no-op up, status and \`SELECT 1\` are
+measured three times each outside hyperfine.
+
+### Round trips
+
+Counted with \`log_statement = 'all'\` (\`bench/rtt.sh\`, N = $rtt_n): the number of
+\`LOG:  statement:\` lines of the migrate backend. A simple-query message is one such line
+even when it carries several statements, so lines = round trips. Connection start-up is not
+included.
+
+| run | statement lines |
+|---|---:|
+| \`up\` from empty, all $rtt_n | $rt_up_empty |
+| \`up --count 1\` from empty | $rt_up_one |
+| no-op \`up\` (everything applied) | $rt_noop |
+| \`status\` | $rt_status |
+| \`down --to 0\` (everything applied) | $rt_down |
+
+- Fixed per \`up\` run: **$rt_noop** (no-op up). Target: ≤ 4. $(verdict "$rt_noop" 4)
+- Per up step: (up all − up --count 1) / (N − 1) = **$rt_per_step**. Target: 1. $(verdict "$rt_per_step" 1)
+- Once, on the first run (history table creation): up --count 1 − no-op − 1 step = **$rt_first**.
+- Per down step: (down --to 0 − no-op) / N = **$rt_per_down**.
+
+What a no-op \`up\` sends (statements cut at 110 characters):
+
+\`\`\`
+$(sed -E 's/^[^[]*\[[0-9]+\] LOG:  statement: //' "$out/rtt-noop.log" | cut -c1-110)
+\`\`\`
+
+### Commands
+
+\`bench/prep.sh\` recreates the database (\`fresh\`: empty; \`copy\`: \`CREATE DATABASE bench
+TEMPLATE bench_tpl\`), connects to it once and runs \`CHECKPOINT\`. \`bench_tpl\` is made
+by \`migrate up\` on an empty database before the timings of each N. \`W\` is the directory
+\`bench/gen.sh N W\` wrote, \`\$OUT\` is \`BENCH_OUT\`, \`migrate\` the measured binary.
+
+\`\`\`sh
+EOF
+  for n in "${size_list[@]}"; do
+    cat "$out/commands-$n.txt"
+  done
+  echo '```'
+  if [[ -n $corpus_note ]]; then
+    printf '\n### crates.io corpus\n\n%s\n' "$corpus_note"
+  fi
+}
+
+skeleton() {
+  cat <<'EOF'
+# Performance
+
+How fast `migrate` is next to plain `psql`, and how much memory and how many round trips it
+uses. Run `bench/run.sh` (after the README's set-up) to measure again; it rewrites the block
+between the bench markers below and leaves the rest of this file alone.
+
+<!-- bench:begin -->
+<!-- bench:end -->
+EOF
+}
+
+mkdir -p "$(dirname "$doc")"
+if [[ ! -f $doc ]] || ! grep -q '^<!-- bench:begin -->$' "$doc" || ! grep -q '^<!-- bench:end -->$' "$doc"; then
+  [[ ! -f $doc ]] || die "$doc exists but has no <!-- bench:begin --> / <!-- bench:end --> lines"
+  skeleton >"$doc"
+fi
+generated_block >"$work/block.md"
+awk -v block="$work/block.md" '
+  /^<!-- bench:begin -->$/ {print; while ((getline line < block) > 0) print line; skip = 1; next}
+  /^<!-- bench:end -->$/ {skip = 0}
+  !skip {print}
+' "$doc" >"$work/doc.md"
+cat "$work/doc.md" >"$doc"
+echo "$prog: wrote $doc and $out" >&2
