@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  libpqxx-dev libyaml-cpp-dev libcli11-dev catch2
+  libpqxx-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
   postgresql-15 postgresql-client-15
   "$@"
 )

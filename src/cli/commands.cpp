@@ -64,9 +64,9 @@ RunOptions run_options_for(const Context &context, const MigrateOptions &options
 }
 
 int show_plan(const Context &context, const RunOptions &run_options, bool json) {
-  const auto disk = read_tree(context.settings.dir);
+  auto disk = read_tree(context.settings.dir);
   auto db = connect(context.settings);
-  const auto steps = preview(*db, disk, run_options);
+  const auto steps = preview(*db, std::move(disk), run_options);
   if (json) {
     print_plan_json(std::cout, steps);
   } else {
@@ -85,11 +85,11 @@ int migrate_command(const Context &context, const MigrateOptions &options, Direc
     return show_plan(context, run_options, options.json);
   }
   // The whole tree is validated before connecting.
-  const auto disk = read_tree(context.settings.dir);
+  auto disk = read_tree(context.settings.dir);
   auto db = connect(context.settings);
   TextReporter reporter(std::cout, std::cerr);
   try {
-    const auto result = run(*db, disk, run_options, reporter);
+    const auto result = run(*db, std::move(disk), run_options, reporter);
     print_summary(std::cout, result, verb);
   } catch (const MigrationFailed &failure) {
     std::cout.flush();

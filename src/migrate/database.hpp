@@ -66,6 +66,12 @@ struct StepFailure {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 };
 
+// How much of each history row read_history returns.
+enum class HistoryDetail {
+  planning, // what planning and checksums need
+  full,     // also when, how long and by whom (status, log)
+};
+
 class Database {
 public:
   virtual ~Database() = default;
@@ -90,10 +96,12 @@ public:
   virtual void unlock() noexcept = 0;
 
   // Returns the history rows, oldest applied first, or std::nullopt when the
-  // table does not exist. Throws HistoryError when the history or events
-  // table exists with a structure other than the one this version writes.
-  // Creates and locks nothing.
-  virtual std::optional<std::vector<AppliedMigration>> read_history() = 0;
+  // table does not exist. With HistoryDetail::planning, applied_at,
+  // execution_ms and applied_by are left empty (cheaper for the server).
+  // Throws HistoryError when the history or events table exists with a
+  // structure other than the one this version writes. Creates and locks
+  // nothing.
+  virtual std::optional<std::vector<AppliedMigration>> read_history(HistoryDetail detail) = 0;
 
   // Creates the history and events tables (and their schema) if missing.
   // Call only while holding the lock.

@@ -272,7 +272,8 @@ private:
                             [](const std::optional<LockHolder> &) {})) {
             break;
           }
-          const auto rows = fresh->read_history().value_or(std::vector<AppliedMigration>{});
+          const auto rows = fresh->read_history(HistoryDetail::planning)
+                                .value_or(std::vector<AppliedMigration>{});
           fresh->unlock();
           const bool present =
               std::any_of(rows.begin(), rows.end(), [&](const AppliedMigration &row) {
@@ -355,25 +356,34 @@ std::vector<AppliedMigration> after_resume(std::vector<AppliedMigration> history
   return history;
 }
 
-// Reads the history (with current checksums) and prepares every step of the
-// run, a resumed one first: everything is checked before anything runs.
+// Prepares every step of the run, a resumed one first: everything is
+// checked before anything runs. Without `keep_files`, each step's file is
+// released once checked (run() reloads it just before running it).
 std::vector<PreparedStep> prepare_run(Database &db, std::vector<Migration> &disk,
                                       const std::vector<AppliedMigration> &history,
-                                      RunOptions options) {
+                                      RunOptions options, bool keep_files) {
   std::vector<PreparedStep> prepared;
-  std::vector<AppliedMigration> planned_history = history;
+  // The history as planned: as read, or as it will be once a resumed step
+  // is done (a copy only then).
+  const std::vector<AppliedMigration> *planned = &history;
+  std::vector<AppliedMigration> after;
   if (const auto *row = unfinished(history)) {
     if (!options.resume) {
       throw PartialError(stopped_message(db, disk, *row));
     }
     prepared.push_back(resumable(disk, *row, options));
-    planned_history = after_resume(history, *row, options);
+    if (!keep_files) {
+      release(prepared.back());
+    }
+    after = after_resume(history, *row, options);
+    planned = &after;
   }
   if (options.request.count && *options.request.count == 0) {
     return prepared;
   }
-  const auto steps = options.redo ? plan_redo(disk, planned_history)
-                                  : plan(disk, planned_history, options.request);
+  const auto steps =
+      options.redo ? plan_redo(disk, *planned) : plan(disk, *planned, options.request);
+  prepared.reserve(prepared.size() + steps.size());
   for (const auto &step : steps) {
     prepared.push_back(prepare_step(step, options.timeouts));
     if (options.single_transaction && !prepared.back().transactional) {
@@ -381,8 +391,16 @@ std::vector<PreparedStep> prepare_run(Database &db, std::vector<Migration> &disk
                       ": marked -- migrate:no-transaction, so it cannot run inside "
                       "--single-transaction");
     }
+    if (!keep_files) {
+      release(prepared.back());
+    }
   }
   return prepared;
+}
+
+// Whether the run may revert migrations, and so needs their down.sql.
+bool reverts(const RunOptions &options) {
+  return options.redo || options.request.direction == Direction::down;
 }
 
 } // namespace
@@ -397,16 +415,18 @@ Interrupted::Interrupted(int signal, const std::string &message, std::vector<Ste
     : Error(signal == SIGINT ? ExitCode::interrupted_int : ExitCode::interrupted_term, message),
       m_done(std::move(done)) {}
 
-std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &disk) {
-  auto history = db.read_history().value_or(std::vector<AppliedMigration>{});
-  hash_applied(disk, history);
-  return history;
+std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &) {
+  return db.read_history(HistoryDetail::full).value_or(std::vector<AppliedMigration>{});
 }
 
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options) {
-  const auto history = read_checked_history(db, disk);
-  return prepare_run(db, disk, history, options);
+  const auto history =
+      db.read_history(HistoryDetail::planning).value_or(std::vector<AppliedMigration>{});
+  if (reverts(options)) {
+    read_down_files(disk, history);
+  }
+  return prepare_run(db, disk, history, options, true);
 }
 
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
@@ -422,23 +442,28 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   }
   LockGuard guard(db);
   // Read after the lock: another runner may have just finished.
-  const auto stored = db.read_history();
-  const auto history = stored.value_or(std::vector<AppliedMigration>{});
-  hash_applied(disk, history);
+  auto stored = db.read_history(HistoryDetail::planning);
+  const bool history_exists = stored.has_value();
+  const std::vector<AppliedMigration> history =
+      stored ? std::move(*stored) : std::vector<AppliedMigration>{};
+  if (reverts(options)) {
+    read_down_files(disk, history);
+  }
   for (const auto &warning : checksum_warnings(disk, history)) {
     reporter.warning(warning);
   }
-  const auto prepared = prepare_run(db, disk, history, options);
-  if (!prepared.empty() && !stored) {
+  const auto prepared = prepare_run(db, disk, history, options, false);
+  if (!prepared.empty() && !history_exists) {
     db.create_history();
   }
   if (options.single_transaction && !prepared.empty()) {
     db.begin();
   }
   RunResult &result = runner.result();
+  PreparedStep current;
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     runner.stop_if_interrupted("between steps");
-    const auto &current = prepared[i];
+    current = reload(prepared[i], options.timeouts);
     reporter.step_started(current.step, i, prepared.size());
     const auto step_start = Clock::now();
     if (current.transactional) {
@@ -451,7 +476,7 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   }
   if (options.single_transaction && !prepared.empty()) {
     if (auto failure = db.commit()) {
-      runner.fail_commit(prepared.back(), *failure);
+      runner.fail_commit(current, *failure);
     }
   }
   result.elapsed = since(start);

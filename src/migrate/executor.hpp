@@ -103,7 +103,8 @@ private:
 
 // Runs `options` against `db` with the migrations `disk` (from read_tree).
 // Order: refuse a read-only target, take the lock, read the history, verify
-// the checksums of applied migrations, refuse a half-done migration (unless
+// the checksums of applied migrations (for down and redo, read down.sql of
+// every applied migration and warn about edited ones), refuse a half-done migration (unless
 // resuming), plan, read and check every file of the plan, create the history
 // table if needed, then apply the steps. Throws LockError, ConnectionError,
 // PartialError, the planner's errors, TreeError, MigrationFailed and
@@ -117,8 +118,9 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options);
 
-// The history with current checksums filled into `disk`; empty when there is
-// no history table. For `status`.
+// The history rows, empty when there is no history table; compared with
+// `disk` (whose up.sql checksums read_tree computed) by status(). For
+// `status`: down.sql files are not read.
 std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &disk);
 
 } // namespace migrate

@@ -173,11 +173,13 @@ std::string HistorySql::structure() const {
   return "SELECT " + columns(history_sql()) + ", " + columns(events_sql());
 }
 
-std::string HistorySql::select_rows() const {
-  return "SELECT version, name, checksum, coalesce(down_checksum, ''), "
-         "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-         "execution_ms, applied_by, id, state, progress FROM " +
-         history_sql() + " ORDER BY id";
+std::string HistorySql::select_rows(bool full) const {
+  return std::string("SELECT version, name, checksum, coalesce(down_checksum, ''), id, state, "
+                     "progress") +
+         (full ? ", to_char(applied_at AT TIME ZONE 'UTC', "
+                 "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by"
+               : "") +
+         " FROM " + history_sql() + " ORDER BY id";
 }
 
 std::string HistorySql::select_events(std::size_t limit) const {

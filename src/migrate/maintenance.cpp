@@ -3,6 +3,7 @@
 #include "migrate/error.hpp"
 #include "migrate/lock.hpp"
 #include "migrate/prepare.hpp"
+#include "migrate/source.hpp"
 
 #include <algorithm>
 
@@ -15,7 +16,7 @@ std::optional<std::vector<AppliedMigration>> lock_and_read(Database &db,
                                                            const MaintenanceOptions &options) {
   db.check_writable();
   acquire_lock(db, options.lock_wait, nullptr, [](const std::optional<LockHolder> &) {});
-  return db.read_history();
+  return db.read_history(HistoryDetail::full);
 }
 
 const AppliedMigration *find_row(const std::vector<AppliedMigration> &history, Version version) {
@@ -42,7 +43,7 @@ std::optional<std::string> accept(Database &db, const std::vector<Migration> &di
                     " has no directory in the migrations tree");
   }
   std::vector<Migration> one{*migration};
-  hash_applied(one, {*row});
+  read_down_files(one, {*row});
   if (one[0].checksum == row->checksum && one[0].down_checksum == row->down_checksum) {
     return std::nullopt;
   }
@@ -78,7 +79,7 @@ std::vector<Migration> baseline(Database &db, const std::vector<Migration> &disk
     row.version = migration.version;
     fake_history.push_back(row);
   }
-  hash_applied(recorded, fake_history);
+  read_down_files(recorded, fake_history);
   std::vector<AppliedMigration> rows;
   for (const auto &migration : recorded) {
     AppliedMigration row;

@@ -16,18 +16,24 @@ enum class Direction { up, down };
 struct Migration {
   Version version = 0;
   std::string name;
-  std::filesystem::path dir; // the migration's own directory
+  // The migration's own directory. A string, not a std::filesystem::path:
+  // a path keeps a parsed copy of every component (about 250 bytes more per
+  // migration, and the tree is copied into every step).
+  std::string dir;
   bool has_up = false;
-  bool has_down = false;
-  // Checksums of the files as they are now (see checksum() in sha256.hpp);
-  // empty until computed (only applied migrations are hashed before planning).
+  // Checksum of up.sql as it is now (see checksum() in sha256.hpp); set by
+  // read_tree for every migration.
   std::string checksum;
+  // down.sql as it is now; known only once read_down_files has read it
+  // (down and redo runs, accept, baseline).
+  bool down_known = false;
+  bool has_down = false;
   std::string down_checksum;
 
   // `<version>_<name>`, the directory's name.
   std::string id() const { return format_version(version) + "_" + name; }
-  std::filesystem::path up_path() const { return dir / "up.sql"; }
-  std::filesystem::path down_path() const { return dir / "down.sql"; }
+  std::filesystem::path up_path() const { return std::filesystem::path(dir) / "up.sql"; }
+  std::filesystem::path down_path() const { return std::filesystem::path(dir) / "down.sql"; }
 };
 
 // The state of a history row. Transactional steps only ever leave `applied`

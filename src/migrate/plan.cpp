@@ -197,7 +197,7 @@ std::vector<std::string> checksum_warnings(const std::vector<Migration> &disk,
   std::vector<std::string> warnings;
   for (const auto &row : history) {
     const Migration *migration = find_on_disk(disk, row.version);
-    if (migration == nullptr || migration->checksum.empty() ||
+    if (migration == nullptr || !migration->down_known ||
         migration->down_checksum == row.down_checksum) {
       continue;
     }

@@ -5,6 +5,7 @@
 #include "migrate/server_message.hpp"
 
 #include <climits>
+#include <cstring>
 #include <pqxx/pqxx>
 
 namespace migrate {
@@ -165,7 +166,7 @@ public:
     }
   }
 
-  std::optional<std::vector<AppliedMigration>> read_history() override {
+  std::optional<std::vector<AppliedMigration>> read_history(HistoryDetail detail) override {
     const std::string doing = "reading the history table " + m_sql.table().qualified();
     try {
       // One round trip: the tables' structure, then the rows.
@@ -173,7 +174,7 @@ public:
       pqxx::pipeline pipe{tx};
       pipe.retain(INT_MAX);
       const auto structure_id = pipe.insert(m_sql.structure());
-      const auto rows_id = pipe.insert(m_sql.select_rows());
+      const auto rows_id = pipe.insert(m_sql.select_rows(detail == HistoryDetail::full));
       pipe.resume();
       const auto structure = pipe.retrieve(structure_id);
       const bool exists = !structure[0][0].is_null();
@@ -472,7 +473,9 @@ private:
     return std::nullopt;
   }
 
+  // The rows of HistorySql::select_rows, with or without the details.
   static std::vector<AppliedMigration> to_rows(const pqxx::result &r) {
+    const bool full = r.columns() > 7;
     std::vector<AppliedMigration> rows;
     rows.reserve(r.size());
     for (const auto &row : r) {
@@ -481,15 +484,17 @@ private:
       applied.name = row[1].c_str();
       applied.checksum = row[2].c_str();
       applied.down_checksum = row[3].c_str();
-      applied.applied_at = row[4].c_str();
-      applied.execution_ms = row[5].as<std::int64_t>();
-      applied.applied_by = row[6].c_str();
-      applied.sequence = row[7].as<std::int64_t>();
-      const std::string state = row[8].c_str();
-      applied.state = state == "applying"    ? RowState::applying
-                      : state == "reverting" ? RowState::reverting
-                                             : RowState::applied;
-      applied.progress = row[9].as<std::size_t>();
+      applied.sequence = row[4].as<std::int64_t>();
+      const char *state = row[5].c_str();
+      applied.state = std::strcmp(state, "applying") == 0    ? RowState::applying
+                      : std::strcmp(state, "reverting") == 0 ? RowState::reverting
+                                                             : RowState::applied;
+      applied.progress = row[6].as<std::size_t>();
+      if (full) {
+        applied.applied_at = row[7].c_str();
+        applied.execution_ms = row[8].as<std::int64_t>();
+        applied.applied_by = row[9].c_str();
+      }
       rows.push_back(std::move(applied));
     }
     return rows;

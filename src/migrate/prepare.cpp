@@ -4,8 +4,6 @@
 #include "migrate/sha256.hpp"
 #include "migrate/source.hpp"
 
-#include <unordered_map>
-
 namespace migrate {
 
 namespace {
@@ -56,6 +54,7 @@ PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
   PreparedStep prepared;
   prepared.step = step;
   const Migration &m = step.migration;
+  check_migration_dir(m);
   prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
   prepared.sql = read_sql_file(prepared.file);
   prepared.statements = split_statements(prepared.sql);
@@ -74,28 +73,33 @@ PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
     prepared.timeouts.statement_timeout = directives.statement_timeout;
   }
   check_statements(prepared);
+  prepared.file_checksum = checksum(prepared.sql);
   if (step.direction == Direction::up) {
-    prepared.checksum = checksum(prepared.sql);
-    if (m.has_down) {
-      prepared.down_checksum = checksum(read_sql_file(m.down_path()));
+    prepared.checksum = prepared.file_checksum;
+    if (const auto down = read_optional_sql_file(m.down_path())) {
+      prepared.down_checksum = checksum(*down);
     }
   }
   return prepared;
 }
 
-void hash_applied(std::vector<Migration> &disk, const std::vector<AppliedMigration> &history) {
-  std::unordered_map<Version, bool> applied;
-  for (const auto &row : history) {
-    applied[row.version] = true;
+void release(PreparedStep &prepared) {
+  prepared.sql = std::string();
+  prepared.statements = std::vector<Statement>();
+  prepared.file = std::filesystem::path();
+}
+
+PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults) {
+  PreparedStep fresh = prepare_step(prepared.step, defaults);
+  if (fresh.file_checksum != prepared.file_checksum) {
+    throw TreeError(fresh.file.string() + ": changed while migrate was running (sha256 " +
+                    prepared.file_checksum + " when checked, " + fresh.file_checksum +
+                    " now); it did not run");
   }
-  for (auto &migration : disk) {
-    if (applied.count(migration.version) == 0) {
-      continue;
-    }
-    migration.checksum = checksum(read_sql_file(migration.up_path()));
-    migration.down_checksum =
-        migration.has_down ? checksum(read_sql_file(migration.down_path())) : std::string();
-  }
+  fresh.timeouts = prepared.timeouts;
+  fresh.resume_from = prepared.resume_from;
+  fresh.resumed = prepared.resumed;
+  return fresh;
 }
 
 std::size_t failure_line(const PreparedStep &step, const StepFailure &failure) {

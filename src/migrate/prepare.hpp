@@ -23,6 +23,7 @@ struct PreparedStep {
   Timeouts timeouts;         // the file's directives over the run's defaults
   std::string checksum;      // up steps: of up.sql
   std::string down_checksum; // up steps: of down.sql, empty if none
+  std::string file_checksum; // of `file` (up steps: == checksum)
   // A no-transaction step resumed after stopping half-way starts here.
   std::size_t resume_from = 0;
   bool resumed = false; // its history row exists already (applying/reverting)
@@ -33,16 +34,22 @@ struct PreparedStep {
   std::vector<std::string_view> statement_texts() const;
 };
 
-// Reads and checks the file of `step`. Throws TreeError "<file>:<line>: ..."
-// for an unreadable file, an unterminated last statement, a bad directive,
-// BEGIN/COMMIT/ROLLBACK/END at top level, or, in a transactional file, a
-// statement that cannot run inside a transaction (saying how to mark it).
+// Reads and checks the file of `step` (and, for an up step, hashes its
+// down.sql too). Throws TreeError "<file>:<line>: ..." for a stray entry in
+// the migration's directory (check_migration_dir), an unreadable file, an unterminated last
+// statement, a bad directive, BEGIN/COMMIT/ROLLBACK/END at top level, or, in a transactional file,
+// a statement that cannot run inside a transaction (saying how to mark it).
 PreparedStep prepare_step(const Step &step, const Timeouts &defaults);
 
-// Computes the current checksums of every migration on disk that `history`
-// lists, so the planner can compare them. Throws TreeError for an unreadable
-// file.
-void hash_applied(std::vector<Migration> &disk, const std::vector<AppliedMigration> &history);
+// Frees what `prepared` holds of its file (text, statements, path) once it
+// has been checked, so that a long plan does not keep every file in memory;
+// reload() reads it again just before it runs.
+void release(PreparedStep &prepared);
+
+// `prepared` (released) read and checked again, with its resume point.
+// Throws TreeError when the file changed since it was checked: it runs
+// exactly what was checked (and shown), or nothing.
+PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults);
 
 // The 1-based file line where `failure` happened: the failing statement's
 // first line, moved down to the error position when the server gave one; 0

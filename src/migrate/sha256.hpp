@@ -1,31 +1,35 @@
 #pragma once
+// SHA-256 and the checksum of migration files. The only user of OpenSSL's libcrypto (already a
+// dependency of libpq), which uses the CPU's SHA instructions where there are any.
 
-#include <array>
-#include <cstddef>
-#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace migrate {
 
 // Incremental SHA-256 (FIPS 180-4). Feed bytes with update(); hex_digest() may be called at
-// any time, does not disturb the state, and reflects everything fed so far.
+// any time, does not disturb the state, and reflects everything fed so far. Not copyable; one
+// per thread.
 class Sha256 {
 public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256 &) = delete;
+  Sha256 &operator=(const Sha256 &) = delete;
+
   // Appends `data` to the message being hashed.
   void update(std::string_view data);
 
   // Lowercase hex digest (64 chars) of all bytes passed to update() so far.
   std::string hex_digest() const;
 
-private:
-  void process_block(const char *block);
+  // Starts a new message, as a freshly constructed hasher would.
+  void reset();
 
-  std::array<std::uint32_t, 8> m_state{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  std::array<char, 64> m_buffer{};
-  std::size_t m_buffer_len = 0;
-  std::uint64_t m_total_len = 0;
+private:
+  struct Context;
+  std::unique_ptr<Context> m_context;
 };
 
 // Lowercase hex SHA-256 of `data`.
@@ -37,5 +41,8 @@ std::string normalize_sql(std::string_view file_content);
 
 // sha256_hex(normalize_sql(file_content)), computed without building the normalised copy.
 std::string checksum(std::string_view file_content);
+
+// The same, reusing `hasher` (reset first): cheaper when hashing many files.
+std::string checksum(std::string_view file_content, Sha256 &hasher);
 
 } // namespace migrate

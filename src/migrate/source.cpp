@@ -1,12 +1,16 @@
 #include "migrate/source.hpp"
 
 #include "migrate/error.hpp"
+#include "migrate/sha256.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -17,33 +21,100 @@ namespace migrate {
 namespace {
 
 // Names that may sit in the tree without being migrations.
-bool is_ignored(const std::string &name) {
-  return name.empty() || name[0] == '.' || name.rfind("README", 0) == 0;
+bool is_ignored(const char *name) {
+  return name[0] == 0 || name[0] == '.' || std::strncmp(name, "README", 6) == 0;
 }
 
-void read_migration_dir(Migration &migration) {
-  std::error_code ec;
-  for (fs::directory_iterator it(migration.dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (is_ignored(name)) {
-      continue;
+// Reads the whole file at `path` (relative to `dir_fd`) into `content`;
+// returns 0 or the errno of the failure. With `short_read_is_end`, a read
+// that returns less than asked is taken as the end of the file, which saves
+// a system call per file: Linux filesystems fill a read of a regular file
+// unless it reaches the end (FUSE may not; then the checksum differs and the
+// run is refused, nothing runs truncated: SQL to run is read without it).
+int read_file_at(int dir_fd, const char *path, std::string &content,
+                 bool short_read_is_end = false) {
+  content.clear();
+  const int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return errno;
+  }
+  char buffer[32768];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      content.clear();
+      return saved;
     }
-    const bool regular = it->is_regular_file(ec);
-    if (name == "up.sql" && regular) {
-      migration.has_up = true;
-    } else if (name == "down.sql" && regular) {
-      migration.has_down = true;
-    } else {
-      throw TreeError(it->path().string() +
-                      ": unexpected entry in a migration directory (expected up.sql and down.sql)");
+    content.append(buffer, static_cast<std::size_t>(n));
+    if (n == 0 || (short_read_is_end && static_cast<std::size_t>(n) < sizeof buffer)) {
+      break;
     }
   }
-  if (ec) {
-    throw TreeError(migration.dir.string() + ": cannot read directory: " + ec.message());
+  ::close(fd);
+  return 0;
+}
+
+// Opens a directory for reading its entries and files relative to it.
+class DirFd {
+public:
+  explicit DirFd(const fs::path &path)
+      : m_fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+  ~DirFd() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
   }
-  if (!migration.has_up) {
-    throw TreeError(migration.up_path().string() + ": missing");
+  DirFd(const DirFd &) = delete;
+  DirFd &operator=(const DirFd &) = delete;
+  int get() const { return m_fd; }
+
+private:
+  int m_fd;
+};
+
+// Reads and hashes the up.sql of every migration, on up to `threads`
+// threads. Returns, per migration, 0 or the errno of reading its up.sql.
+std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations) {
+  std::vector<int> errors(migrations.size(), 0);
+  std::atomic<std::size_t> next{0};
+  constexpr std::size_t k_chunk = 32;
+  auto work = [&]() {
+    Sha256 hasher;
+    std::string content;
+    std::string path;
+    for (;;) {
+      const std::size_t begin = next.fetch_add(k_chunk);
+      if (begin >= migrations.size()) {
+        return;
+      }
+      const std::size_t end = std::min(begin + k_chunk, migrations.size());
+      for (std::size_t i = begin; i < end; ++i) {
+        Migration &m = migrations[i];
+        path = m.id();
+        path += "/up.sql";
+        errors[i] = read_file_at(dir_fd, path.c_str(), content, true);
+        if (errors[i] == 0) {
+          m.has_up = true;
+          m.checksum = checksum(content, hasher);
+        }
+      }
+    }
+  };
+  // Reading small files is system calls and hashing: worth a second thread
+  // from a few hundred migrations on.
+  const unsigned threads =
+      migrations.size() < 256 ? 1 : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t) {
+    helpers.emplace_back(work);
   }
+  work();
+  for (auto &helper : helpers) {
+    helper.join();
+  }
+  return errors;
 }
 
 void write_new_file(const fs::path &path, const std::string &content) {
@@ -69,73 +140,135 @@ void write_new_file(const fs::path &path, const std::string &content) {
 } // namespace
 
 std::vector<Migration> read_tree(const fs::path &dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw TreeError(dir.string() + ": migrations directory does not exist");
+  const DirFd top(dir);
+  if (top.get() < 0) {
+    throw TreeError(dir.string() +
+                    (errno == ENOENT || errno == ENOTDIR
+                         ? ": migrations directory does not exist"
+                         : std::string(": cannot read directory: ") + std::strerror(errno)));
+  }
+  DIR *listing = ::fdopendir(::dup(top.get()));
+  if (listing == nullptr) {
+    throw TreeError(dir.string() + ": cannot read directory: " + std::strerror(errno));
   }
   std::vector<Migration> migrations;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
+  errno = 0;
+  while (const dirent *entry = ::readdir(listing)) {
+    const char *name = entry->d_name;
     if (is_ignored(name)) {
       continue;
     }
     auto parsed = parse_dir_name(name);
     if (!parsed) {
-      throw TreeError(it->path().string() +
+      ::closedir(listing);
+      throw TreeError((dir / name).string() +
                       ": not a migration directory name (expected <YYYYMMDDHHMMSS>_<name>, "
                       "name of [a-z0-9_-])");
     }
-    if (!it->is_directory(ec)) {
-      throw TreeError(it->path().string() + ": a migration must be a directory");
+    bool is_dir = entry->d_type == DT_DIR;
+    if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
+      struct stat info {};
+      is_dir = ::fstatat(top.get(), name, &info, 0) == 0 && S_ISDIR(info.st_mode);
+    }
+    if (!is_dir) {
+      ::closedir(listing);
+      throw TreeError((dir / name).string() + ": a migration must be a directory");
     }
     Migration migration;
     migration.version = parsed->version;
     migration.name = std::move(parsed->name);
-    migration.dir = it->path();
     migrations.push_back(std::move(migration));
   }
-  if (ec) {
-    throw TreeError(dir.string() + ": cannot read directory: " + ec.message());
+  const int listing_error = errno;
+  ::closedir(listing);
+  if (listing_error != 0) {
+    throw TreeError(dir.string() + ": cannot read directory: " + std::strerror(listing_error));
   }
   std::sort(migrations.begin(), migrations.end(),
             [](const Migration &a, const Migration &b) { return a.version < b.version; });
   for (std::size_t i = 1; i < migrations.size(); ++i) {
     if (migrations[i].version == migrations[i - 1].version) {
-      throw TreeError(migrations[i].dir.string() + ": duplicate version " +
+      throw TreeError((dir / migrations[i].id()).string() + ": duplicate version " +
                       format_version(migrations[i].version) + " (also " +
-                      migrations[i - 1].dir.string() + ")");
+                      (dir / migrations[i - 1].id()).string() + ")");
     }
   }
-  for (auto &migration : migrations) {
-    read_migration_dir(migration);
+  const std::vector<int> errors = hash_up_files(top.get(), migrations);
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    migrations[i].dir = (dir / migrations[i].id()).string();
+    if (errors[i] == ENOENT) {
+      throw TreeError(migrations[i].up_path().string() + ": missing");
+    }
+    if (errors[i] != 0) {
+      throw TreeError(migrations[i].up_path().string() +
+                      ": cannot read: " + std::strerror(errors[i]));
+    }
   }
   return migrations;
 }
 
-std::string read_sql_file(const fs::path &path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw TreeError(path.string() + ": cannot read: " + std::strerror(errno));
+void check_migration_dir(const Migration &migration) {
+  std::error_code ec;
+  for (fs::directory_iterator it(migration.dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (is_ignored(name.c_str()) || name == "up.sql" || name == "down.sql") {
+      continue;
+    }
+    throw TreeError(it->path().string() +
+                    ": unexpected entry in a migration directory (expected up.sql and down.sql)");
   }
-  struct stat info {};
+  if (ec) {
+    throw TreeError(migration.dir + ": cannot read directory: " + ec.message());
+  }
+}
+
+void read_down_files(std::vector<Migration> &disk, const std::vector<AppliedMigration> &rows) {
+  std::unordered_set<Version> wanted;
+  for (const auto &row : rows) {
+    wanted.insert(row.version);
+  }
+  Sha256 hasher;
   std::string content;
-  if (::fstat(fd, &info) == 0 && info.st_size > 0) {
-    content.reserve(static_cast<std::size_t>(info.st_size));
-  }
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw TreeError(path.string() + ": cannot read: " + std::strerror(saved));
+  for (auto &migration : disk) {
+    if (wanted.count(migration.version) == 0 || migration.down_known) {
+      continue;
     }
-    if (n == 0) {
-      break;
+    const int error = read_file_at(AT_FDCWD, migration.down_path().c_str(), content);
+    if (error != 0 && error != ENOENT) {
+      throw TreeError(migration.down_path().string() + ": cannot read: " + std::strerror(error));
     }
-    content.append(buffer, static_cast<std::size_t>(n));
+    migration.has_down = error == 0;
+    migration.down_checksum = migration.has_down ? checksum(content, hasher) : std::string();
+    migration.down_known = true;
   }
-  ::close(fd);
+}
+
+void read_down_files(std::vector<Migration> &disk) {
+  std::vector<AppliedMigration> rows(disk.size());
+  for (std::size_t i = 0; i < disk.size(); ++i) {
+    rows[i].version = disk[i].version;
+  }
+  read_down_files(disk, rows);
+}
+
+std::optional<std::string> read_optional_sql_file(const fs::path &path) {
+  std::string content;
+  const int error = read_file_at(AT_FDCWD, path.c_str(), content);
+  if (error == ENOENT) {
+    return std::nullopt;
+  }
+  if (error != 0) {
+    throw TreeError(path.string() + ": cannot read: " + std::strerror(error));
+  }
+  return content;
+}
+
+std::string read_sql_file(const fs::path &path) {
+  std::string content;
+  const int error = read_file_at(AT_FDCWD, path.c_str(), content);
+  if (error != 0) {
+    throw TreeError(path.string() + ": cannot read: " + std::strerror(error));
+  }
   return content;
 }
 

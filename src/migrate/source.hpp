@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,14 +15,35 @@ namespace migrate {
 
 // Reads `<dir>/<version>_<name>/` entries and validates the whole tree:
 // every entry other than hidden ones and README* files must be a migration
-// directory with a valid name holding up.sql (down.sql is optional here; the
-// planner requires it for down steps), and no version may appear twice.
-// Returns the migrations sorted by version. Throws TreeError naming the path
-// of the first problem found.
+// directory with a valid name holding a readable up.sql, and no version may
+// appear twice. Every up.sql is read and hashed (Migration::checksum), on
+// several threads for large trees; down.sql is not looked at (see
+// read_down_files) and neither are other entries of a migration directory
+// (see check_migration_dir). Returns the migrations sorted by version.
+// Throws TreeError naming the path of the first problem, in version order.
 std::vector<Migration> read_tree(const std::filesystem::path &dir);
+
+// Refuses a migration directory holding anything but up.sql, down.sql,
+// hidden entries and README* files: a stray file (say `seed.sql`) would
+// never run. Checked for every migration a run applies or reverts. Throws
+// TreeError naming the entry.
+void check_migration_dir(const Migration &migration);
+
+// Reads down.sql of every migration of `disk` that `rows` lists (once):
+// sets has_down, down_checksum and down_known. A missing down.sql is not an
+// error here (the planner refuses a down step that needs it). Throws
+// TreeError for an unreadable file.
+void read_down_files(std::vector<Migration> &disk, const std::vector<AppliedMigration> &rows);
+
+// The same for every migration of `disk`.
+void read_down_files(std::vector<Migration> &disk);
 
 // Reads a whole file. Throws TreeError naming the path when it cannot.
 std::string read_sql_file(const std::filesystem::path &path);
+
+// Reads a whole file, or nullopt when it does not exist. Throws TreeError
+// naming the path for any other failure.
+std::optional<std::string> read_optional_sql_file(const std::filesystem::path &path);
 
 // Creates `<dir>/<version>_<slug>/up.sql` and `down.sql` from `templates`,
 // with version = the UTC time `now`, or the next free second when a migration

@@ -155,7 +155,7 @@ TEST_CASE("CRLF line endings and a UTF-8 BOM are not a change to an applied up.s
   CHECK_FALSE(db.table_exists("one"));
 }
 
-TEST_CASE("an edited down.sql warns but does not stop the run") {
+TEST_CASE("an edited down.sql warns when it is about to be reverted, and does not stop the run") {
   TempDb db;
   TempDir dir;
   write_migration(dir.path(), "20240101000000_one", k_one_up, "DROP TABLE one;\n");
@@ -166,21 +166,24 @@ TEST_CASE("an edited down.sql warns but does not stop the run") {
   write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);\n",
                   "DROP TABLE two;\n");
   const std::string down_path = (dir.path() / "20240101000000_one" / "down.sql").string();
+  const std::string warning = "migrate: warning: " + down_path +
+                              " changed after 20240101000000_one was applied (recorded sha256 " +
+                              recorded + ", now " + sql_sha256(db, edited_down) +
+                              "); reverting runs the file as it is now";
 
+  // up does not read the down.sql of applied migrations (docs/performance.md).
   auto up = run_migrate(db, dir.path(), {"up"});
   CHECK(up.code == 0);
-  CHECK_THAT(up.err, Contains("migrate: warning: " + down_path +
-                              " changed after 20240101000000_one was applied (recorded sha256 " +
-                              recorded + ", now " + sql_sha256(db, edited_down) + ")"));
+  CHECK_THAT(up.err, !Contains("warning"));
   CHECK(db.table_exists("two"));
   // status does not count it as a changed up.sql.
   auto status = run_migrate(db, dir.path(), {"status"});
   CHECK_THAT(status.out, Contains("2 applied, 0 pending\n"));
 
-  // Reverting runs the file as it is now, after the same warning.
+  // Reverting warns, then runs the file as it is now.
   auto down = run_migrate(db, dir.path(), {"down", "--to", "0"});
   CHECK(down.code == 0);
-  CHECK_THAT(down.err, Contains("migrate: warning: " + down_path));
+  CHECK_THAT(down.err, Contains(warning));
   CHECK_FALSE(db.table_exists("one"));
   CHECK(db.table_exists("one_was_reverted"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");

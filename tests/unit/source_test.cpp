@@ -1,4 +1,5 @@
 #include "migrate/error.hpp"
+#include "migrate/sha256.hpp"
 #include "migrate/source.hpp"
 #include "migrate/templates.hpp"
 
@@ -41,13 +42,18 @@ TEST_CASE("read_tree returns valid migrations sorted by version", "[source]") {
   add_migration(tmp.path(), "20240101000000_first");
   add_migration(tmp.path(), "20240102000000_second-one", false);
 
-  const auto tree = read_tree(tmp.path());
+  auto tree = read_tree(tmp.path());
   REQUIRE(tree.size() == 3);
   CHECK(tree[0].version == 20240101000000ULL);
   CHECK(tree[0].name == "first");
   CHECK(tree[0].dir == tmp / "20240101000000_first");
   CHECK(tree[0].has_up);
+  CHECK(tree[0].checksum == checksum("-- up 20240101000000_first\n"));
+  CHECK_FALSE(tree[0].down_known); // down.sql is read only when needed
+  read_down_files(tree);
+  CHECK(tree[0].down_known);
   CHECK(tree[0].has_down);
+  CHECK(tree[0].down_checksum == checksum("-- down 20240101000000_first\n"));
   CHECK(tree[1].version == 20240102000000ULL);
   CHECK(tree[1].name == "second-one");
   CHECK(tree[1].has_up);
@@ -74,6 +80,7 @@ TEST_CASE("read_tree ignores hidden entries and README files", "[source]") {
   const auto tree = read_tree(tmp.path());
   REQUIRE(tree.size() == 1);
   CHECK(tree[0].name == "first");
+  CHECK_NOTHROW(check_migration_dir(tree[0]));
 }
 
 TEST_CASE("read_tree refuses an invalid tree, naming the path", "[source]") {
@@ -118,11 +125,13 @@ TEST_CASE("read_tree refuses an invalid tree, naming the path", "[source]") {
     REQUIRE_THROWS_WITH(read_tree(tmp.path()),
                         Contains((tmp / "20240102000000_empty" / "up.sql").string()));
   }
-  SECTION("an unexpected file inside a migration directory") {
+  SECTION("an unexpected file inside a migration directory, once it is about to run") {
     const fs::path extra = tmp / "20240101000000_fine" / "extra.sql";
     write_file(extra, "SELECT 1;");
-    REQUIRE_THROWS_AS(read_tree(tmp.path()), TreeError);
-    REQUIRE_THROWS_WITH(read_tree(tmp.path()), Contains(extra.string()));
+    const auto tree = read_tree(tmp.path());
+    REQUIRE(tree.size() == 1);
+    REQUIRE_THROWS_AS(check_migration_dir(tree[0]), TreeError);
+    REQUIRE_THROWS_WITH(check_migration_dir(tree[0]), Contains(extra.string()));
   }
   SECTION("up.sql that is a directory") {
     const fs::path dir = tmp / "20240102000000_odd";
@@ -158,7 +167,8 @@ TEST_CASE("create_migration writes up.sql and down.sql from the templates", "[so
   CHECK(read_file(created / "up.sql") == k_templates.up);
   CHECK(read_file(created / "down.sql") == k_templates.down);
 
-  const auto tree = read_tree(tmp.path());
+  auto tree = read_tree(tmp.path());
+  read_down_files(tree);
   REQUIRE(tree.size() == 1);
   CHECK(tree[0].has_up);
   CHECK(tree[0].has_down);
@@ -270,4 +280,53 @@ TEST_CASE("load_templates reads a custom directory", "[templates]") {
     REQUIRE_THROWS_AS(load_templates(tmp.path()), UsageError);
     REQUIRE_THROWS_WITH(load_templates(tmp.path()), Contains((tmp / "up.sql").string()));
   }
+}
+
+TEST_CASE("read_tree hashes every up.sql, on several threads for a large tree", "[source]") {
+  TempDir tmp;
+  constexpr int k_count = 600; // above the threshold for a second thread
+  for (int i = 0; i < k_count; ++i) {
+    const std::string version = std::to_string(20240000000000ULL + static_cast<unsigned>(i));
+    write_file(tmp / (version + "_m" + std::to_string(i)) / "up.sql",
+               "CREATE TABLE t" + std::to_string(i) + " ();\r\n");
+  }
+  const auto tree = read_tree(tmp.path());
+  REQUIRE(tree.size() == k_count);
+  for (int i = 0; i < k_count; ++i) {
+    CHECK(tree[static_cast<std::size_t>(i)].checksum ==
+          checksum("CREATE TABLE t" + std::to_string(i) + " ();\n"));
+  }
+}
+
+TEST_CASE("read_tree reports the first unreadable up.sql in version order", "[source]") {
+  TempDir tmp;
+  for (int i = 0; i < 400; ++i) {
+    const std::string version = std::to_string(20240000000000ULL + static_cast<unsigned>(i));
+    const fs::path dir = tmp / (version + "_m");
+    if (i == 150 || i == 300) {
+      fs::create_directories(dir);
+    } else {
+      write_file(dir / "up.sql", "SELECT 1;\n");
+    }
+  }
+  REQUIRE_THROWS_WITH(read_tree(tmp.path()),
+                      Contains((tmp / "20240000000150_m" / "up.sql").string() + ": missing"));
+}
+
+TEST_CASE("read_down_files reads down.sql only of the listed migrations", "[source]") {
+  TempDir tmp;
+  add_migration(tmp.path(), "20240101000000_first");
+  add_migration(tmp.path(), "20240102000000_second", false);
+  add_migration(tmp.path(), "20240103000000_third");
+  auto tree = read_tree(tmp.path());
+  std::vector<AppliedMigration> rows(2);
+  rows[0].version = 20240101000000ULL;
+  rows[1].version = 20240102000000ULL;
+  read_down_files(tree, rows);
+  CHECK(tree[0].down_known);
+  CHECK(tree[0].has_down);
+  CHECK(tree[1].down_known);
+  CHECK_FALSE(tree[1].has_down);
+  CHECK(tree[1].down_checksum.empty());
+  CHECK_FALSE(tree[2].down_known);
 }

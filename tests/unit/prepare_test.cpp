@@ -1,0 +1,74 @@
+#include "migrate/error.hpp"
+#include "migrate/prepare.hpp"
+#include "migrate/sha256.hpp"
+#include "migrate/source.hpp"
+
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace migrate;
+using Catch::Contains;
+using migrate_test::TempDir;
+using migrate_test::write_file;
+
+namespace {
+
+Step up_step(const TempDir &tmp) {
+  auto tree = read_tree(tmp.path());
+  REQUIRE(tree.size() == 1);
+  return Step{Direction::up, tree[0]};
+}
+
+} // namespace
+
+TEST_CASE("prepare_step reads, splits, hashes and checks a file", "[prepare]") {
+  TempDir tmp;
+  write_file(tmp / "20240101000000_one/up.sql", "CREATE TABLE a (id int);\nCREATE TABLE b ();\n");
+  write_file(tmp / "20240101000000_one/down.sql", "DROP TABLE b;\nDROP TABLE a;\n");
+  const PreparedStep prepared = prepare_step(up_step(tmp), {});
+  CHECK(prepared.statements.size() == 2);
+  CHECK(prepared.transactional);
+  CHECK(prepared.checksum == checksum("CREATE TABLE a (id int);\nCREATE TABLE b ();\n"));
+  CHECK(prepared.file_checksum == prepared.checksum);
+  CHECK(prepared.down_checksum == checksum("DROP TABLE b;\nDROP TABLE a;\n"));
+}
+
+TEST_CASE("prepare_step refuses a stray file next to up.sql", "[prepare]") {
+  TempDir tmp;
+  write_file(tmp / "20240101000000_one/up.sql", "SELECT 1;\n");
+  write_file(tmp / "20240101000000_one/seed.sql", "SELECT 2;\n");
+  REQUIRE_THROWS_AS(prepare_step(up_step(tmp), {}), TreeError);
+  REQUIRE_THROWS_WITH(prepare_step(up_step(tmp), {}),
+                      Contains((tmp / "20240101000000_one/seed.sql").string()));
+}
+
+TEST_CASE("a released step reloads as it was checked", "[prepare]") {
+  TempDir tmp;
+  write_file(tmp / "20240101000000_one/up.sql",
+             "-- migrate:no-transaction\nSELECT 1;\nSELECT 2;\n");
+  PreparedStep prepared = prepare_step(up_step(tmp), {});
+  prepared.resume_from = 1;
+  prepared.resumed = true;
+  release(prepared);
+  CHECK(prepared.sql.empty());
+  CHECK(prepared.statements.empty());
+
+  const PreparedStep again = reload(prepared, {});
+  CHECK(again.statements.size() == 2);
+  CHECK_FALSE(again.transactional);
+  CHECK(again.resume_from == 1);
+  CHECK(again.resumed);
+  CHECK(again.file == tmp / "20240101000000_one/up.sql");
+}
+
+TEST_CASE("a file edited after it was checked is refused when reloaded", "[prepare]") {
+  TempDir tmp;
+  write_file(tmp / "20240101000000_one/up.sql", "SELECT 1;\n");
+  PreparedStep prepared = prepare_step(up_step(tmp), {});
+  release(prepared);
+  write_file(tmp / "20240101000000_one/up.sql", "DROP TABLE precious;\n");
+  REQUIRE_THROWS_AS(reload(prepared, {}), TreeError);
+  REQUIRE_THROWS_WITH(reload(prepared, {}), Contains("up.sql: changed while migrate was running") &&
+                                                Contains("it did not run"));
+}
