@@ -148,7 +148,7 @@ _migrate() {
     ((positionals == 0)) && args="up down redo"
     ;;
   status)
-    opts="--json"
+    opts="--json --exit-code"
     ;;
   log)
     opts="--json --limit"

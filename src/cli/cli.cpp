@@ -60,6 +60,11 @@ void add_target_options(CLI::App &command, MigrateOptions &options) {
 void add_run_options(CLI::App &command, MigrateOptions &options, bool targets, bool up) {
   if (targets) {
     add_target_options(command, options);
+    command
+        .add_option_function<int>(
+            "N", [&options](int n) { options.positional_count = static_cast<std::size_t>(n); },
+            "at most N steps (same as --count N)")
+        ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   }
   if (up) {
     command.add_flag("--allow-out-of-order", options.allow_out_of_order,
@@ -125,6 +130,8 @@ int main(int argc, char **argv) {
   StatusOptions status_options;
   auto *status = app.add_subcommand("status", "list migrations and whether they are applied");
   status->add_flag("--json", status_options.json, "print JSON");
+  status->add_flag("--exit-code", status_options.exit_code,
+                   "exit 9 when a migration is pending, missing, changed or partial");
 
   LogOptions log_options;
   auto *log = app.add_subcommand("log", "show the audit trail of applies, reverts and failures");

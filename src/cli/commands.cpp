@@ -7,6 +7,7 @@
 #include "migrate/postgres.hpp"
 #include "migrate/source.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 
@@ -48,7 +49,13 @@ RunOptions run_options_for(const Context &context, const MigrateOptions &options
   run_options.request.direction = direction;
   run_options.redo = redo;
   run_options.request.to = target_of(options);
-  run_options.request.count = options.count;
+  if (options.positional_count && options.count) {
+    throw UsageError("give the count once: either N or --count N");
+  }
+  if (options.positional_count && options.to) {
+    throw UsageError("--to and a count cannot be used together");
+  }
+  run_options.request.count = options.count ? options.count : options.positional_count;
   run_options.request.allow_out_of_order = options.allow_out_of_order;
   run_options.single_transaction = options.single_transaction;
   run_options.resume = options.resume;
@@ -143,6 +150,11 @@ int run_status(const Context &context, const StatusOptions &options) {
     print_status_json(std::cout, rows);
   } else {
     print_status_table(std::cout, rows);
+  }
+  if (options.exit_code && std::any_of(rows.begin(), rows.end(), [](const StatusRow &row) {
+        return row.state != State::applied;
+      })) {
+    return static_cast<int>(ExitCode::not_up_to_date);
   }
   return 0;
 }

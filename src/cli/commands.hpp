@@ -20,6 +20,7 @@ struct Context {
 struct MigrateOptions {
   std::optional<std::string> to;
   std::optional<std::size_t> count;
+  std::optional<std::size_t> positional_count; // `up 3`: node-pg-migrate's habit
   bool allow_out_of_order = false;
   bool single_transaction = false;
   bool dry_run = false; // print the plan and its SQL, run nothing
@@ -34,6 +35,7 @@ struct PlanOptions {
 
 struct StatusOptions {
   bool json = false;
+  bool exit_code = false; // exit 9 unless every migration is applied
 };
 
 struct LogOptions {

@@ -17,6 +17,7 @@ enum class ExitCode : int {
   connection = 6,         // connection failed, or the target is read-only
   migration_failed = 7,   // a migration's SQL failed and was rolled back
   partial = 8,            // a non-transactional migration stopped half-way
+  not_up_to_date = 9,     // status --exit-code: something is not applied
   interrupted_int = 130,  // SIGINT, after a graceful stop
   interrupted_term = 143, // SIGTERM, after a graceful stop
 };

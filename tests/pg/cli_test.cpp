@@ -198,3 +198,58 @@ TEST_CASE("no password appears in any output") {
   db.query("DROP OWNED BY migrate_pw_user");
   db.query("DROP ROLE migrate_pw_user");
 }
+
+TEST_CASE("node-pg-migrate's habit: `up N` and `down N` are --count N") {
+  TempDb db;
+  TempDir dir;
+  for (int i = 1; i <= 4; ++i) {
+    const std::string n = std::to_string(i);
+    write_migration(dir.path(), "2024010100000" + n + "_t" + n, "CREATE TABLE t" + n + " ();\n",
+                    "DROP TABLE t" + n + ";\n");
+  }
+  auto up = run_migrate(db, dir.path(), {"up", "3"});
+  INFO(up.all());
+  CHECK(up.code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "3");
+  CHECK_FALSE(db.table_exists("t4"));
+
+  auto down = run_migrate(db, dir.path(), {"down", "2"});
+  INFO(down.all());
+  CHECK(down.code == 0);
+  CHECK(db.scalar("SELECT string_agg(version, ',' ORDER BY version) FROM migration_history") ==
+        "20240101000001");
+
+  auto both = run_migrate(db, dir.path(), {"up", "2", "--count", "2"});
+  CHECK(both.code == 2);
+  CHECK_THAT(both.err, Contains("either N or --count N"));
+  auto with_to = run_migrate(db, dir.path(), {"up", "2", "--to", "20240101000004"});
+  CHECK(with_to.code == 2);
+  auto zero = run_migrate(db, dir.path(), {"up", "0"});
+  CHECK(zero.code == 2);
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "1");
+}
+
+TEST_CASE("status --exit-code exits 9 until every migration is applied") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000001_one", "CREATE TABLE one ();\n", "DROP TABLE one;\n");
+  write_migration(dir.path(), "20240101000002_two", "CREATE TABLE two ();\n", "DROP TABLE two;\n");
+
+  auto pending = run_migrate(db, dir.path(), {"status", "--exit-code"});
+  INFO(pending.all());
+  CHECK(pending.code == 9);
+  CHECK_THAT(pending.out, Contains("pending"));
+  auto without = run_migrate(db, dir.path(), {"status"});
+  CHECK(without.code == 0);
+
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  auto applied = run_migrate(db, dir.path(), {"status", "--exit-code", "--json"});
+  INFO(applied.all());
+  CHECK(applied.code == 0);
+
+  // An edited applied up.sql is not "up to date" either.
+  write_file(dir.path() / "20240101000002_two" / "up.sql", "CREATE TABLE two (id int);\n");
+  auto changed = run_migrate(db, dir.path(), {"status", "--exit-code"});
+  CHECK(changed.code == 9);
+  CHECK_THAT(changed.out, Contains("changed"));
+}
