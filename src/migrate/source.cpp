@@ -160,10 +160,10 @@ std::vector<Migration> read_tree(const fs::path &dir) {
     }
     auto parsed = parse_dir_name(name);
     if (!parsed) {
+      const std::string path = (dir / name).string(); // `name` dies with the listing
       ::closedir(listing);
-      throw TreeError((dir / name).string() +
-                      ": not a migration directory name (expected <YYYYMMDDHHMMSS>_<name>, "
-                      "name of [a-z0-9_-])");
+      throw TreeError(path + ": not a migration directory name (expected <YYYYMMDDHHMMSS>_<name>, "
+                             "name of [a-z0-9_-])");
     }
     bool is_dir = entry->d_type == DT_DIR;
     if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
@@ -171,8 +171,9 @@ std::vector<Migration> read_tree(const fs::path &dir) {
       is_dir = ::fstatat(top.get(), name, &info, 0) == 0 && S_ISDIR(info.st_mode);
     }
     if (!is_dir) {
+      const std::string path = (dir / name).string();
       ::closedir(listing);
-      throw TreeError((dir / name).string() + ": a migration must be a directory");
+      throw TreeError(path + ": a migration must be a directory");
     }
     Migration migration;
     migration.version = parsed->version;
