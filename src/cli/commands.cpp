@@ -144,7 +144,7 @@ int run_plan(const Context &context, const PlanOptions &options) {
 int run_status(const Context &context, const StatusOptions &options) {
   auto disk = read_tree(context.settings.dir);
   auto db = connect(context.settings);
-  const auto history = read_checked_history(*db, disk);
+  const auto history = history_rows(*db, HistoryDetail::full);
   const auto rows = status(disk, history);
   if (options.json) {
     print_status_json(std::cout, rows);

@@ -86,7 +86,7 @@ std::vector<StatusRow> migration_status(const EmbedOptions &options) {
   const Target target = target_of(options);
   auto disk = read_tree(options.dir);
   auto db = connect(target);
-  const auto history = read_checked_history(*db, disk);
+  const auto history = history_rows(*db, HistoryDetail::full);
   return status(disk, history);
 }
 

@@ -272,8 +272,7 @@ private:
                             [](const std::optional<LockHolder> &) {})) {
             break;
           }
-          const auto rows = fresh->read_history(HistoryDetail::planning)
-                                .value_or(std::vector<AppliedMigration>{});
+          const auto rows = history_rows(*fresh, HistoryDetail::planning);
           fresh->unlock();
           const bool present =
               std::any_of(rows.begin(), rows.end(), [&](const AppliedMigration &row) {
@@ -415,14 +414,13 @@ Interrupted::Interrupted(int signal, const std::string &message, std::vector<Ste
     : Error(signal == SIGINT ? ExitCode::interrupted_int : ExitCode::interrupted_term, message),
       m_done(std::move(done)) {}
 
-std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &) {
-  return db.read_history(HistoryDetail::full).value_or(std::vector<AppliedMigration>{});
+std::vector<AppliedMigration> history_rows(Database &db, HistoryDetail detail) {
+  return db.read_history(detail).value_or(std::vector<AppliedMigration>{});
 }
 
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options) {
-  const auto history =
-      db.read_history(HistoryDetail::planning).value_or(std::vector<AppliedMigration>{});
+  const auto history = history_rows(db, HistoryDetail::planning);
   if (reverts(options)) {
     read_down_files(disk, history);
   }

@@ -118,9 +118,7 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options);
 
-// The history rows, empty when there is no history table; compared with
-// `disk` (whose up.sql checksums read_tree computed) by status(). For
-// `status`: down.sql files are not read.
-std::vector<AppliedMigration> read_checked_history(Database &db, std::vector<Migration> &disk);
+// The history rows with `detail`, empty when there is no history table.
+std::vector<AppliedMigration> history_rows(Database &db, HistoryDetail detail);
 
 } // namespace migrate

@@ -73,13 +73,7 @@ std::vector<Migration> baseline(Database &db, const std::vector<Migration> &disk
   if (recorded.empty()) {
     return recorded;
   }
-  std::vector<AppliedMigration> fake_history;
-  for (const auto &migration : recorded) {
-    AppliedMigration row;
-    row.version = migration.version;
-    fake_history.push_back(row);
-  }
-  read_down_files(recorded, fake_history);
+  read_down_files(recorded);
   std::vector<AppliedMigration> rows;
   for (const auto &migration : recorded) {
     AppliedMigration row;

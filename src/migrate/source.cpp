@@ -223,35 +223,6 @@ void check_migration_dir(const Migration &migration) {
   }
 }
 
-void read_down_files(std::vector<Migration> &disk, const std::vector<AppliedMigration> &rows) {
-  std::unordered_set<Version> wanted;
-  for (const auto &row : rows) {
-    wanted.insert(row.version);
-  }
-  Sha256 hasher;
-  std::string content;
-  for (auto &migration : disk) {
-    if (wanted.count(migration.version) == 0 || migration.down_known) {
-      continue;
-    }
-    const int error = read_file_at(AT_FDCWD, migration.down_path().c_str(), content);
-    if (error != 0 && error != ENOENT) {
-      throw TreeError(migration.down_path().string() + ": cannot read: " + std::strerror(error));
-    }
-    migration.has_down = error == 0;
-    migration.down_checksum = migration.has_down ? checksum(content, hasher) : std::string();
-    migration.down_known = true;
-  }
-}
-
-void read_down_files(std::vector<Migration> &disk) {
-  std::vector<AppliedMigration> rows(disk.size());
-  for (std::size_t i = 0; i < disk.size(); ++i) {
-    rows[i].version = disk[i].version;
-  }
-  read_down_files(disk, rows);
-}
-
 std::optional<std::string> read_optional_sql_file(const fs::path &path) {
   std::string content;
   const int error = read_file_at(AT_FDCWD, path.c_str(), content);
@@ -262,6 +233,38 @@ std::optional<std::string> read_optional_sql_file(const fs::path &path) {
     throw TreeError(path.string() + ": cannot read: " + std::strerror(error));
   }
   return content;
+}
+
+namespace {
+
+void read_down_file(Migration &migration) {
+  if (migration.down_known) {
+    return;
+  }
+  const auto content = read_optional_sql_file(migration.down_path());
+  migration.has_down = content.has_value();
+  migration.down_checksum = content ? checksum(*content) : std::string();
+  migration.down_known = true;
+}
+
+} // namespace
+
+void read_down_files(std::vector<Migration> &disk, const std::vector<AppliedMigration> &rows) {
+  std::unordered_set<Version> wanted;
+  for (const auto &row : rows) {
+    wanted.insert(row.version);
+  }
+  for (auto &migration : disk) {
+    if (wanted.count(migration.version) != 0) {
+      read_down_file(migration);
+    }
+  }
+}
+
+void read_down_files(std::vector<Migration> &disk) {
+  for (auto &migration : disk) {
+    read_down_file(migration);
+  }
 }
 
 std::string read_sql_file(const fs::path &path) {

@@ -1,6 +1,7 @@
 #include "migrate/config.hpp"
 #include "migrate/error.hpp"
 
+#include "fake_env.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,22 +14,13 @@
 using namespace migrate;
 using namespace std::chrono_literals;
 using Catch::Contains;
+using migrate_test::fake_env;
 using migrate_test::TempDir;
 using migrate_test::write_file;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string &name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  };
-}
 
 const EnvLookup k_no_env = fake_env({});
 
