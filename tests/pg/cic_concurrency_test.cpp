@@ -25,18 +25,24 @@ bool migrate_creating_index(TempDb &db) {
 TEST_CASE("a runner waiting for the lock does not block CREATE INDEX CONCURRENTLY") {
   TempDb db;
   TempDir dir;
-  // About 2-3 s of index build on a 2-core machine.
-  db.query("CREATE TABLE big AS SELECT (g::bigint * 7919) % 4000037 AS x "
-           "FROM generate_series(1, 4000000) g");
+  // The index key sleeps 10 ms per row: the build lasts about 8 s whatever the machine's load,
+  // long enough for a second runner to start and wait.
+  db.query("CREATE FUNCTION slow_key(x int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+           "$$BEGIN PERFORM pg_sleep(0.01); RETURN x; END$$");
+  db.query("CREATE TABLE big AS SELECT g AS x FROM generate_series(1, 800) g");
   write_migration(dir.path(), "20240101000000_big_index",
                   "-- migrate:no-transaction\n"
-                  "CREATE INDEX CONCURRENTLY big_x_idx ON big (x);\n",
+                  "CREATE INDEX CONCURRENTLY big_x_idx ON big (slow_key(x));\n",
                   "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY big_x_idx;\n");
   write_migration(dir.path(), "20240102000000_after", "CREATE TABLE after_index (id int);\n",
                   "DROP TABLE after_index;\n");
 
   Process first(migrate_args(db, dir.path(), {"--lock-timeout", "120s", "up"}), {}, {});
-  REQUIRE(wait_until([&] { return migrate_building_index(db) || first.exited(); }));
+  REQUIRE(wait_until([&] {
+    return (db.scalar("SELECT (to_regclass('big_x_idx') IS NOT NULL)::text") == "true" &&
+            migrate_building_index(db)) ||
+           first.exited();
+  }));
   REQUIRE_FALSE(first.exited());
   Process second(migrate_args(db, dir.path(), {"--lock-timeout", "120s", "up"}), {}, {});
   REQUIRE(second.wait_for_err("waiting for the migration lock", std::chrono::seconds(30)));

@@ -76,14 +76,22 @@ TEST_CASE("a client killed mid no-transaction migration leaves it partial at the
 TEST_CASE("a CREATE INDEX CONCURRENTLY killed while it builds is reported as an INVALID index") {
   TempDb db;
   TempDir dir;
-  db.query("CREATE TABLE big AS SELECT (g::bigint * 7919) % 3000017 AS x "
-           "FROM generate_series(1, 3000000) g");
+  // The index key sleeps 10 ms per row, so the build lasts about 30 s: it cannot finish
+  // between seeing it run and killing it, however loaded the machine is.
+  db.query("CREATE FUNCTION slow_key(x int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+           "$$BEGIN PERFORM pg_sleep(0.01); RETURN x; END$$");
+  db.query("CREATE TABLE big AS SELECT g AS x FROM generate_series(1, 3000) g");
   write_migration(dir.path(), "20240101000000_big_index",
                   "-- migrate:no-transaction\n"
-                  "CREATE INDEX CONCURRENTLY big_x_idx ON big (x);\n",
+                  "CREATE INDEX CONCURRENTLY big_x_idx ON big (slow_key(x));\n",
                   "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY big_x_idx;\n");
   Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
-  REQUIRE(wait_until([&] { return migrate_building_index(db) || runner.exited(); }));
+  // The index's catalog entry is committed (it is visible here) and the build is under way.
+  const auto building = [&] {
+    return db.scalar("SELECT (to_regclass('big_x_idx') IS NOT NULL)::text") == "true" &&
+           migrate_building_index(db);
+  };
+  REQUIRE(wait_until([&] { return building() || runner.exited(); }));
   REQUIRE_FALSE(runner.exited());
   kill_client_and_backend(runner, db);
 
@@ -97,8 +105,10 @@ TEST_CASE("a CREATE INDEX CONCURRENTLY killed while it builds is reported as an 
                       (dir.path() / "20240101000000_big_index" / "up.sql").string() + ":2"));
   CHECK_THAT(next.err, Contains("INVALID indexes left behind: public.big_x_idx"));
   CHECK_THAT(next.err, Contains("migrate up --resume"));
-  // The operator drops the invalid index and resumes.
+  // The operator drops the invalid index and resumes (with a key that no longer sleeps).
   db.query("DROP INDEX big_x_idx");
+  db.query("CREATE OR REPLACE FUNCTION slow_key(x int) RETURNS int IMMUTABLE LANGUAGE sql AS "
+           "'SELECT x'");
   auto resumed = run_migrate(db, dir.path(), {"up", "--resume"});
   INFO(resumed.all());
   CHECK(resumed.code == 0);
