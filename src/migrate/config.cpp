@@ -1,8 +1,14 @@
 #include "migrate/config.hpp"
 
+#include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
 
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 #include <set>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace fs = std::filesystem;
@@ -109,20 +115,151 @@ unsigned parse_count(std::string_view text, const std::string &what) {
   return value;
 }
 
-EnvironmentConfig load_config(const fs::path &path, const std::string &env, const EnvLookup &lookup,
-                              bool must_exist) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path.string());
-  } catch (const YAML::BadFile &) {
+namespace {
+
+// Reads the whole file, refusing one over k_max_config_bytes.
+std::string read_config_text(const fs::path &path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    throw UsageError(path.string() + ": cannot read the configuration file (" + ec.message() + ")");
+  }
+  if (size > k_max_config_bytes) {
+    throw UsageError(path.string() + ": the configuration file is " + std::to_string(size) +
+                     " bytes; the limit is 1 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
     throw UsageError(path.string() + ": cannot read the configuration file");
+  }
+  return text;
+}
+
+// Walks the YAML events once to refuse what the node API hides: anchors,
+// aliases (and so merge keys) and a second document.
+class StructureCheck final : public YAML::EventHandler {
+public:
+  explicit StructureCheck(const fs::path &path) : m_path(path) {}
+  void OnDocumentStart(const YAML::Mark &mark) override {
+    if (++m_documents > 1) {
+      throw UsageError(where(m_path, mark) +
+                       ": more than one YAML document; the configuration is one map");
+    }
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark &mark, YAML::anchor_t anchor) override { anchored(mark, anchor); }
+  void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override {
+    throw UsageError(where(m_path, mark) +
+                     ": YAML aliases (*name, <<: *name) are not allowed; write the values out");
+  }
+  void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t anchor,
+                const std::string &) override {
+    anchored(mark, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    anchored(mark, anchor);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    anchored(mark, anchor);
+  }
+  void OnMapEnd() override {}
+  void OnAnchor(const YAML::Mark &mark, const std::string &name) override {
+    throw UsageError(where(m_path, mark) + ": YAML anchors (&" + name +
+                     ") are not allowed; write the values out");
+  }
+
+private:
+  void anchored(const YAML::Mark &mark, YAML::anchor_t anchor) const {
+    if (anchor != YAML::NullAnchor) {
+      throw UsageError(where(m_path, mark) +
+                       ": YAML anchors (&name) are not allowed; write the values out");
+    }
+  }
+
+  const fs::path &m_path;
+  int m_documents = 0;
+};
+
+YAML::Node parse_yaml(const fs::path &path, const std::string &text) {
+  try {
+    std::istringstream events(text);
+    YAML::Parser parser(events);
+    StructureCheck check(path);
+    while (parser.HandleNextDocument(check)) {
+    }
+    return YAML::Load(text);
   } catch (const YAML::Exception &e) {
     throw UsageError(where(path, e.mark) + ": " + e.msg);
   }
+}
+
+// Throws UsageError when a map repeats a key (yaml-cpp keeps both).
+void refuse_duplicate_keys(const YAML::Node &map, const fs::path &path) {
+  std::set<std::string> seen;
+  for (const auto &entry : map) {
+    if (!entry.first.IsScalar()) {
+      throw UsageError(where(path, entry.first.Mark()) + ": keys must be plain names");
+    }
+    if (!seen.insert(entry.first.Scalar()).second) {
+      throw UsageError(where(path, entry.first.Mark()) + ": duplicate key '" +
+                       entry.first.Scalar() + "'");
+    }
+  }
+}
+
+// True when `raw` (a value as written) carries a password that is not a ${VAR}.
+bool literal_password_in(const std::string &key, const std::string &raw) {
+  if (key == "password") {
+    return !raw.empty() && raw.find("${") == std::string::npos;
+  }
+  for (const std::string &secret : secrets_in(raw)) {
+    if (secret.find("${") == std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> find_literal_passwords(const YAML::Node &root, const fs::path &path) {
+  std::vector<std::string> found;
+  for (const auto &env : root) {
+    if (!env.second.IsMap()) {
+      continue;
+    }
+    for (const auto &entry : env.second) {
+      const std::string key = entry.first.Scalar();
+      if ((key == "password" || key == "url") && entry.second.IsScalar() &&
+          literal_password_in(key, entry.second.Scalar())) {
+        found.push_back(where(path, entry.second.Mark()));
+      }
+    }
+  }
+  return found;
+}
+
+bool boolean(const YAML::Node &node, const std::string &key, const fs::path &path) {
+  if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
+    return node.Scalar() == "true";
+  }
+  throw UsageError(where(path, node.Mark()) + ": " + key + " must be true or false");
+}
+
+} // namespace
+
+ConfigFile load_config_file(const fs::path &path, const std::string &env, const EnvLookup &lookup,
+                            bool must_exist) {
+  const YAML::Node root = parse_yaml(path, read_config_text(path));
   if (!root.IsMap()) {
     throw UsageError(where(path, root.Mark()) +
                      ": expected a map of environments (e.g. development:, production:)");
   }
+  refuse_duplicate_keys(root, path);
+  ConfigFile file;
+  file.literal_passwords = find_literal_passwords(root, path);
   YAML::Node node;
   bool found = false;
   std::string known;
@@ -135,21 +272,22 @@ EnvironmentConfig load_config(const fs::path &path, const std::string &env, cons
     }
   }
   if (!found && !must_exist) {
-    return {};
+    return file;
   }
   if (!found) {
     throw UsageError(path.string() + ": no environment '" + env +
                      "' (it has: " + (known.empty() ? std::string("none") : known) + ")");
   }
   if (node.IsNull()) {
-    return {};
+    return file;
   }
   if (!node.IsMap()) {
     throw UsageError(where(path, node.Mark()) + ": environment '" + env + "' must be a map");
   }
+  refuse_duplicate_keys(node, path);
   static const std::set<std::string> k_params = {"host",     "port",    "dbname",     "user",
                                                  "password", "sslmode", "sslrootcert"};
-  EnvironmentConfig config;
+  EnvironmentConfig &config = file.environment;
   const fs::path base = path.parent_path();
   for (const auto &entry : node) {
     const std::string key = entry.first.Scalar();
@@ -176,18 +314,26 @@ EnvironmentConfig load_config(const fs::path &path, const std::string &env, cons
     } else if (key == "lock_retries") {
       config.lock_retries =
           parse_count(scalar(value, key, path, lookup), where(path, value.Mark()));
+    } else if (key == "protected") {
+      config.protected_env = boolean(value, key, path);
     } else {
       throw UsageError(where(path, entry.first.Mark()) + ": unknown key '" + key +
                        "' (known: url, host, port, dbname, user, password, sslmode, "
                        "sslrootcert, dir, templates, history_table, lock_timeout, "
-                       "ddl_lock_timeout, statement_timeout, lock_retries)");
+                       "ddl_lock_timeout, statement_timeout, lock_retries, protected)");
     }
+    config.locations[key] = where(path, value.Mark());
   }
   if (config.url && !config.params.empty()) {
     throw UsageError(where(path, node.Mark()) + ": environment '" + env +
                      "' has both url and connection keys; use one or the other");
   }
-  return config;
+  return file;
+}
+
+EnvironmentConfig load_config(const fs::path &path, const std::string &env, const EnvLookup &lookup,
+                              bool must_exist) {
+  return load_config_file(path, env, lookup, must_exist).environment;
 }
 
 } // namespace migrate

@@ -3,12 +3,14 @@
 // connection and settings. The only part of the library that reads YAML.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace migrate {
 
@@ -27,17 +29,37 @@ struct EnvironmentConfig {
   std::optional<std::chrono::milliseconds> ddl_lock_timeout;  // PostgreSQL lock_timeout per step
   std::optional<std::chrono::milliseconds> statement_timeout; // PostgreSQL statement_timeout
   std::optional<unsigned> lock_retries;
+  bool protected_env = false; // `protected: true`: down, redo and baseline need --yes
+
+  // Where each key given was written, "path:line:col", by key name.
+  std::map<std::string, std::string> locations;
 
   // True when the environment says how to connect (url or any keyword).
   bool has_connection() const { return url.has_value() || !params.empty(); }
 };
 
+// The largest configuration file accepted.
+constexpr std::uintmax_t k_max_config_bytes = 1024 * 1024;
+
+// What the whole file says, besides the chosen environment.
+struct ConfigFile {
+  EnvironmentConfig environment;
+  // "path:line:col" of every password written literally (not as ${VAR}) in
+  // any environment: a `password:` key or the password of a `url:`.
+  std::vector<std::string> literal_passwords;
+};
+
 // Loads environment `env` from the YAML file at `path`. Values may use
 // ${VAR}, resolved with `lookup`. Throws UsageError "path:line:col: ..." for
-// unreadable or invalid YAML, unknown keys, wrong types, an unset variable,
-// or both `url` and connection keywords. When `env` is not in the file:
-// UsageError naming the environments it has if `must_exist`, else an empty
-// EnvironmentConfig.
+// an unreadable file, one over k_max_config_bytes, invalid YAML, more than
+// one document, anchors and aliases, duplicate or unknown keys, wrong
+// types, an unset variable, or both `url` and connection keywords. When
+// `env` is not in the file: UsageError naming the environments it has if
+// `must_exist`, else an empty EnvironmentConfig.
+ConfigFile load_config_file(const std::filesystem::path &path, const std::string &env,
+                            const EnvLookup &lookup, bool must_exist);
+
+// load_config_file(...).environment.
 EnvironmentConfig load_config(const std::filesystem::path &path, const std::string &env,
                               const EnvLookup &lookup, bool must_exist);
 

@@ -3,6 +3,9 @@
 #include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
 
+#include <cstdio>
+#include <sys/stat.h>
+
 namespace fs = std::filesystem;
 
 namespace migrate {
@@ -23,10 +26,43 @@ std::optional<std::string> env_value(const EnvLookup &lookup, const std::string 
 
 } // namespace
 
+namespace {
+
+// Where a value from the file came from: its location, else the file.
+std::string file_origin(const EnvironmentConfig &config, const std::string &key,
+                        const fs::path &file) {
+  const auto found = config.locations.find(key);
+  return found != config.locations.end() ? found->second : file.string();
+}
+
+// A warning when `file` holds literal passwords and its group or others may read it.
+std::optional<std::string> password_warning(const fs::path &file,
+                                            const std::vector<std::string> &literal_passwords) {
+  if (literal_passwords.empty()) {
+    return std::nullopt;
+  }
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0 || (info.st_mode & (S_IRGRP | S_IROTH)) == 0) {
+    return std::nullopt;
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+  const std::size_t more = literal_passwords.size() - 1;
+  return literal_passwords.front() + ": a literal password" +
+         (more > 0 ? " (and " + std::to_string(more) + " more)" : std::string()) +
+         " in a file that others can read (mode " + mode +
+         "); use password: ${VAR}, ~/.pgpass or a service file, or chmod 600 " + file.string();
+}
+
+} // namespace
+
 Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
   Settings settings;
+  auto &origins = settings.origins;
   const auto env_flag = first_of(flags.env, env_value(lookup, "MIGRATE_ENV"));
   const std::string env_name = env_flag.value_or("development");
+  settings.environment = env_name;
+  origins["environment"] = flags.env ? "--env" : env_flag ? "MIGRATE_ENV" : "default";
 
   std::optional<fs::path> config_file;
   if (auto named = first_of(flags.config_file, env_value(lookup, "MIGRATE_CONFIG"))) {
@@ -38,15 +74,22 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
   } else if (std::error_code ec; fs::is_regular_file("migrate.yaml", ec)) {
     config_file = "migrate.yaml";
   }
+  settings.config_file = config_file;
 
   EnvironmentConfig config;
   if (config_file) {
     // An implicit "development" that the file lacks is no error: the file
     // simply has nothing to say for this run.
-    config = load_config(*config_file, env_name, lookup, env_flag.has_value());
+    ConfigFile file = load_config_file(*config_file, env_name, lookup, env_flag.has_value());
+    config = std::move(file.environment);
+    if (auto warning = password_warning(*config_file, file.literal_passwords)) {
+      settings.warnings.push_back(*warning);
+    }
   } else if (env_flag && flags.env) {
     throw UsageError("--env " + env_name + " given but no configuration file (migrate.yaml) found");
   }
+  const fs::path file = config_file.value_or(fs::path());
+  const auto from_file = [&](const std::string &key) { return file_origin(config, key, file); };
 
   std::string config_conninfo;
   if (config.url) {
@@ -54,14 +97,20 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
   } else if (!config.params.empty()) {
     config_conninfo = build_conninfo(config.params);
   }
+  const std::string config_origin =
+      config.url ? from_file("url") : file.string() + " (" + env_name + ")";
   if (flags.database_url) {
     settings.conninfo = *flags.database_url;
+    origins["database"] = "--database-url";
   } else if (env_flag && config.has_connection()) {
     settings.conninfo = config_conninfo;
+    origins["database"] = config_origin;
   } else if (auto url = env_value(lookup, "DATABASE_URL")) {
     settings.conninfo = *url;
+    origins["database"] = "DATABASE_URL";
   } else {
     settings.conninfo = config_conninfo;
+    origins["database"] = config.has_connection() ? config_origin : "libpq";
   }
   settings.secrets = secrets_in(settings.conninfo);
   if (auto password = env_value(lookup, "PGPASSWORD")) {
@@ -70,35 +119,57 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
 
   if (auto dir = first_of(flags.dir, env_value(lookup, "MIGRATE_DIR"))) {
     settings.dir = *dir;
+    origins["dir"] = flags.dir ? "--dir" : "MIGRATE_DIR";
   } else {
     settings.dir = config.dir.value_or("migrations");
+    origins["dir"] = config.dir ? from_file("dir") : "default";
   }
   if (auto table = first_of(flags.history_table, env_value(lookup, "MIGRATE_HISTORY_TABLE"))) {
     settings.history = parse_history_table(*table);
+    origins["history_table"] = flags.history_table ? "--history-table" : "MIGRATE_HISTORY_TABLE";
   } else if (config.history_table) {
     settings.history = parse_history_table(*config.history_table);
+    origins["history_table"] = from_file("history_table");
+  } else {
+    origins["history_table"] = "default";
   }
   if (auto timeout = first_of(flags.lock_timeout, env_value(lookup, "MIGRATE_LOCK_TIMEOUT"))) {
     settings.lock_timeout = parse_duration(*timeout, "--lock-timeout");
+    origins["lock_timeout"] = flags.lock_timeout ? "--lock-timeout" : "MIGRATE_LOCK_TIMEOUT";
   } else if (config.lock_timeout) {
     settings.lock_timeout = *config.lock_timeout;
+    origins["lock_timeout"] = from_file("lock_timeout");
+  } else {
+    origins["lock_timeout"] = "default";
   }
   if (flags.ddl_lock_timeout) {
     settings.ddl_lock_timeout = parse_duration(*flags.ddl_lock_timeout, "--ddl-lock-timeout");
+    origins["ddl_lock_timeout"] = "--ddl-lock-timeout";
   } else {
     settings.ddl_lock_timeout = config.ddl_lock_timeout;
+    origins["ddl_lock_timeout"] =
+        config.ddl_lock_timeout ? from_file("ddl_lock_timeout") : "default";
   }
   if (flags.statement_timeout) {
     settings.statement_timeout = parse_duration(*flags.statement_timeout, "--statement-timeout");
+    origins["statement_timeout"] = "--statement-timeout";
   } else {
     settings.statement_timeout = config.statement_timeout;
+    origins["statement_timeout"] =
+        config.statement_timeout ? from_file("statement_timeout") : "default";
   }
   if (flags.lock_retries) {
     settings.lock_retries = parse_count(*flags.lock_retries, "--lock-retries");
+    origins["lock_retries"] = "--lock-retries";
   } else {
     settings.lock_retries = config.lock_retries.value_or(0);
+    origins["lock_retries"] = config.lock_retries ? from_file("lock_retries") : "default";
   }
   settings.templates = config.templates;
+  origins["templates"] = config.templates ? from_file("templates") : "default";
+  settings.protected_env = config.protected_env;
+  origins["protected"] =
+      config.locations.count("protected") != 0 ? from_file("protected") : "default";
   return settings;
 }
 

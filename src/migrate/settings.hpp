@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,18 @@ struct Settings {
   std::optional<std::chrono::milliseconds> statement_timeout;
   unsigned lock_retries = 0;
   std::optional<std::filesystem::path> templates;
+
+  std::string environment;                          // the environment in effect
+  std::optional<std::filesystem::path> config_file; // the file read, if any
+  bool protected_env = false; // `protected: true`: down, redo and baseline need --yes
+  // Where each setting came from, by name (database, dir, history_table,
+  // lock_timeout, ddl_lock_timeout, statement_timeout, lock_retries,
+  // templates, environment, protected): "--dir", "MIGRATE_DIR",
+  // "migrate.yaml:4:8", "libpq" (PG* variables) or "default".
+  std::map<std::string, std::string> origins;
+  // Worth telling the user before anything runs, one line each (e.g. a
+  // literal password in a file others can read).
+  std::vector<std::string> warnings;
 };
 
 // Resolves settings: flag > environment variable (DATABASE_URL, MIGRATE_DIR,
@@ -46,6 +59,8 @@ struct Settings {
 // exists; the environment is --env, else MIGRATE_ENV, else "development".
 // An environment chosen explicitly (flag or MIGRATE_ENV) must exist, and its
 // connection counts as a flag (it beats DATABASE_URL). Throws UsageError.
+// A file holding a literal password that its group or others may read adds
+// a warning.
 Settings resolve_settings(const Flags &flags, const EnvLookup &lookup);
 
 } // namespace migrate

@@ -241,3 +241,95 @@ TEST_CASE("parse_duration refuses anything else, naming what", "[config]") {
     REQUIRE_THROWS_WITH(parse_duration(text, "--lock-timeout"), Contains("--lock-timeout"));
   }
 }
+
+TEST_CASE("load_config refuses YAML anchors, aliases and merge keys at their location",
+          "[config]") {
+  TempDir tmp;
+  const auto anchored = config_file(tmp, "development:\n"
+                                         "  dir: &d db/migrations\n"
+                                         "production:\n"
+                                         "  dir: *d\n");
+  REQUIRE_THROWS_WITH(load_config(anchored, "development", k_no_env, true),
+                      Contains("migrate.yaml:2:8: YAML anchors (&d) are not allowed"));
+
+  const auto merged = config_file(tmp, "base: &base\n"
+                                       "  dbname: app\n"
+                                       "development:\n"
+                                       "  <<: *base\n");
+  REQUIRE_THROWS_WITH(load_config(merged, "development", k_no_env, true),
+                      Contains("migrate.yaml:1:7: YAML anchors (&base)"));
+}
+
+TEST_CASE("load_config refuses an alias even without a visible anchor name", "[config]") {
+  TempDir tmp;
+  // yaml-cpp reports an alias to an unknown anchor as a parse error; either way a location.
+  const auto path = config_file(tmp, "development:\n  dir: *nowhere\n");
+  REQUIRE_THROWS_WITH(load_config(path, "development", k_no_env, true),
+                      Contains("migrate.yaml:2:"));
+}
+
+TEST_CASE("load_config refuses a file over 1 MiB before parsing it", "[config]") {
+  TempDir tmp;
+  std::string big = "development:\n  dbname: app\n";
+  big += "# " + std::string(k_max_config_bytes, 'x') + "\n";
+  const auto path = config_file(tmp, big);
+  REQUIRE_THROWS_AS(load_config(path, "development", k_no_env, true), UsageError);
+  REQUIRE_THROWS_WITH(load_config(path, "development", k_no_env, true),
+                      Contains("migrate.yaml: the configuration file is") &&
+                          Contains("bytes; the limit is 1 MiB"));
+  // Exactly at the limit is fine.
+  std::string fits = "development:\n  dbname: app\n# ";
+  fits += std::string(k_max_config_bytes - fits.size() - 1, 'x') + "\n";
+  const auto ok = config_file(tmp, fits);
+  CHECK(load_config(ok, "development", k_no_env, true).params.at("dbname") == "app");
+}
+
+TEST_CASE("load_config refuses duplicate keys and a second document", "[config]") {
+  TempDir tmp;
+  const auto dup_env = config_file(tmp, "development:\n  dbname: a\ndevelopment:\n  dbname: b\n");
+  REQUIRE_THROWS_WITH(load_config(dup_env, "development", k_no_env, true),
+                      Contains("migrate.yaml:3:1: duplicate key 'development'"));
+  const auto dup_key = config_file(tmp, "development:\n  dbname: a\n  dbname: b\n");
+  REQUIRE_THROWS_WITH(load_config(dup_key, "development", k_no_env, true),
+                      Contains("migrate.yaml:3:3: duplicate key 'dbname'"));
+  const auto two = config_file(tmp, "development:\n  dbname: a\n---\nproduction:\n  dbname: b\n");
+  REQUIRE_THROWS_WITH(load_config(two, "development", k_no_env, true),
+                      Contains("more than one YAML document"));
+}
+
+TEST_CASE("load_config reads protected and records where each key was written", "[config]") {
+  TempDir tmp;
+  const auto path = config_file(tmp, "production:\n"
+                                     "  url: postgresql://prod/app\n"
+                                     "  protected: true\n"
+                                     "staging:\n"
+                                     "  protected: false\n"
+                                     "bad:\n"
+                                     "  protected: yes please\n");
+  const auto prod = load_config(path, "production", k_no_env, true);
+  CHECK(prod.protected_env);
+  CHECK(prod.locations.at("url") == path.string() + ":2:8");
+  CHECK(prod.locations.at("protected") == path.string() + ":3:14");
+  CHECK_FALSE(load_config(path, "staging", k_no_env, true).protected_env);
+  CHECK_FALSE(load_config(path, "development", k_no_env, false).protected_env);
+  REQUIRE_THROWS_WITH(load_config(path, "bad", k_no_env, true),
+                      Contains("migrate.yaml:7:14: protected must be true or false"));
+}
+
+TEST_CASE("load_config_file finds literal passwords in every environment", "[config]") {
+  TempDir tmp;
+  const auto path = config_file(tmp, "development:\n"
+                                     "  password: ${PW}\n"
+                                     "staging:\n"
+                                     "  url: postgresql://app:${PW}@db/app\n"
+                                     "production:\n"
+                                     "  url: postgresql://app:literal@db/app\n"
+                                     "ci:\n"
+                                     "  password: hunter2\n"
+                                     "local:\n"
+                                     "  url: postgresql://app@db/app\n");
+  const auto file = load_config_file(path, "development", fake_env({{"PW", "x"}}), true);
+  CHECK(file.literal_passwords ==
+        std::vector<std::string>{path.string() + ":6:8", path.string() + ":8:13"});
+  CHECK(file.environment.params.at("password") == "x");
+}

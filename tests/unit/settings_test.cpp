@@ -295,3 +295,78 @@ TEST_CASE("resolve_settings: ./migrate.yaml is the default file", "[settings]") 
     REQUIRE_THROWS_WITH(resolve_settings(flags, fake_env({})), Contains("production"));
   }
 }
+
+TEST_CASE("resolve_settings: where each setting came from", "[settings]") {
+  Setup setup;
+  const auto path = setup.flags.config_file.value();
+  SECTION("file values name their line and column") {
+    const auto s = resolve_settings(setup.flags, fake_env({}));
+    CHECK(s.environment == "development");
+    CHECK(s.config_file == std::optional<fs::path>(path));
+    CHECK(s.origins.at("environment") == "default");
+    CHECK(s.origins.at("database") == path + ":2:8");
+    CHECK(s.origins.at("dir") == path + ":3:8");
+    CHECK(s.origins.at("history_table") == path + ":4:18");
+    CHECK(s.origins.at("lock_timeout") == path + ":5:17");
+    CHECK(s.origins.at("templates") == path + ":6:14");
+    CHECK(s.origins.at("lock_retries") == "default");
+    CHECK(s.origins.at("protected") == "default");
+    CHECK_FALSE(s.protected_env);
+  }
+  SECTION("flags and variables name themselves") {
+    setup.flags.dir = "flagdir";
+    setup.flags.lock_retries = "3";
+    const auto s = resolve_settings(setup.flags, fake_env({{"DATABASE_URL", "postgresql://env/app"},
+                                                           {"MIGRATE_HISTORY_TABLE", "h"},
+                                                           {"MIGRATE_LOCK_TIMEOUT", "2s"}}));
+    CHECK(s.origins.at("database") == "DATABASE_URL");
+    CHECK(s.origins.at("dir") == "--dir");
+    CHECK(s.origins.at("history_table") == "MIGRATE_HISTORY_TABLE");
+    CHECK(s.origins.at("lock_timeout") == "MIGRATE_LOCK_TIMEOUT");
+    CHECK(s.origins.at("lock_retries") == "--lock-retries");
+  }
+  SECTION("an environment chosen by MIGRATE_ENV, without a connection: libpq decides") {
+    const auto s = resolve_settings(setup.flags, fake_env({{"MIGRATE_ENV", "staging"}}));
+    CHECK(s.environment == "staging");
+    CHECK(s.origins.at("environment") == "MIGRATE_ENV");
+    CHECK(s.conninfo.empty());
+    CHECK(s.origins.at("database") == "libpq");
+  }
+}
+
+TEST_CASE("resolve_settings: a protected environment", "[settings]") {
+  TempDir tmp;
+  write_file(tmp / "migrate.yaml",
+             "production:\n  url: postgresql://prod/app\n  protected: true\n");
+  Flags flags;
+  flags.config_file = (tmp / "migrate.yaml").string();
+  flags.env = "production";
+  const auto s = resolve_settings(flags, fake_env({}));
+  CHECK(s.protected_env);
+  CHECK(s.origins.at("protected") == (tmp / "migrate.yaml").string() + ":3:14");
+}
+
+TEST_CASE("resolve_settings: a literal password in a file others can read is a warning",
+          "[settings]") {
+  TempDir tmp;
+  const fs::path file = tmp / "migrate.yaml";
+  write_file(file, "development:\n  password: hunter2\nproduction:\n"
+                   "  url: postgresql://a:b@db/app\n");
+  Flags flags;
+  flags.config_file = file.string();
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read);
+  auto s = resolve_settings(flags, fake_env({}));
+  REQUIRE(s.warnings.size() == 1);
+  CHECK_THAT(s.warnings[0], Contains(file.string() + ":2:13: a literal password (and 1 more) in "
+                                                     "a file that others can read (mode 0644)"));
+  CHECK_THAT(s.warnings[0], Contains("chmod 600"));
+  CHECK(s.warnings[0].find("hunter2") == std::string::npos);
+
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  CHECK(resolve_settings(flags, fake_env({})).warnings.empty());
+
+  write_file(file, "development:\n  password: ${PW}\n");
+  fs::permissions(file, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  CHECK(resolve_settings(flags, fake_env({{"PW", "x"}})).warnings.empty());
+}
