@@ -62,9 +62,10 @@ _migrate() {
     cword=$COMP_CWORD
   fi
 
-  local commands="up down redo plan status log accept baseline repair import new create completion"
+  local commands="up down redo plan status log accept baseline repair import new create config wait completion"
   local global_opts="--database-url -m --dir --config --env --history-table --lock-timeout
-    --ddl-lock-timeout --statement-timeout --lock-retries -h --help --version"
+    --ddl-lock-timeout --statement-timeout --lock-retries -q --quiet -v --verbose --color -h --help
+    --version"
 
   # Options that take a value, and what to offer for it.
   case $prev in
@@ -82,8 +83,12 @@ _migrate() {
     COMPREPLY=($(compgen -W "$(_migrate_envs)" -- "$cur"))
     return
     ;;
-  --lock-timeout | --ddl-lock-timeout | --statement-timeout)
+  --lock-timeout | --ddl-lock-timeout | --statement-timeout | --timeout)
     COMPREPLY=($(compgen -W "0 500ms 5s 60s 5m 1h" -- "$cur"))
+    return
+    ;;
+  --color)
+    COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
     return
     ;;
   --from)
@@ -109,7 +114,8 @@ _migrate() {
     fi
     case $word in
     -m | --dir | --config | --env | --database-url | --history-table | --lock-timeout | \
-      --ddl-lock-timeout | --statement-timeout | --lock-retries | --to | --count | --limit | --from)
+      --ddl-lock-timeout | --statement-timeout | --lock-retries | --to | --count | --limit | --from | \
+      --color | --timeout)
       skip=true
       ;;
     -*) ;;
@@ -138,10 +144,10 @@ _migrate() {
     opts="--to --count --allow-out-of-order --single-transaction --dry-run --json --resume"
     ;;
   down)
-    opts="--to --count --single-transaction --dry-run --json --resume"
+    opts="--to --count --single-transaction --dry-run --json --resume -y --yes"
     ;;
   redo)
-    opts="--single-transaction --dry-run --json"
+    opts="--single-transaction --dry-run --json -y --yes"
     ;;
   plan)
     opts="--to --count --allow-out-of-order --json"
@@ -153,8 +159,18 @@ _migrate() {
   log)
     opts="--json --limit"
     ;;
-  accept | baseline)
+  accept)
     ((positionals == 0)) && args=$(_migrate_versions)
+    ;;
+  baseline)
+    opts="-y --yes"
+    ((positionals == 0)) && args=$(_migrate_versions)
+    ;;
+  config)
+    opts="--json"
+    ;;
+  wait)
+    opts="--timeout"
     ;;
   repair)
     opts="--applied --not-applied"

@@ -74,11 +74,28 @@ void add_run_options(CLI::App &command, MigrateOptions &options, bool targets, b
                    "run the whole plan in one transaction");
   command.add_flag("--dry-run", options.dry_run,
                    "print the steps and their SQL; take no lock, change nothing");
-  command.add_flag("--json", options.json, "with --dry-run: print JSON");
+  command.add_flag("--json", options.json,
+                   "print one JSON document (steps, durations, error); with --dry-run: the plan");
+  if (!up) {
+    command.add_flag("-y,--yes", options.yes, "confirm in a protected environment");
+  }
   if (targets) {
     command.add_flag("--resume", options.resume,
                      "first finish a no-transaction migration that stopped half-way");
   }
+}
+
+// Colours only on a terminal (or with --color always), never with NO_COLOR
+// set and not empty (https://no-color.org).
+Style make_style(const std::string &when, bool quiet, bool verbose) {
+  const auto no_color = getenv_lookup("NO_COLOR");
+  const bool allowed = when != "never" && !(no_color && !no_color->empty());
+  Style style;
+  style.color = allowed && (when == "always" || ::isatty(STDOUT_FILENO) != 0);
+  style.color_err = allowed && (when == "always" || ::isatty(STDERR_FILENO) != 0);
+  style.quiet = quiet;
+  style.verbose = verbose;
+  return style;
 }
 
 } // namespace
@@ -106,6 +123,14 @@ int main(int argc, char **argv) {
                "PostgreSQL statement_timeout for each step, e.g. 10min (default: the role's)");
   add_optional(app, "--lock-retries", flags.lock_retries,
                "retry a step that hit a lock timeout or deadlock up to N times (default: 0)");
+
+  bool quiet = false;
+  bool verbose = false;
+  std::string color_when = "auto";
+  app.add_flag("-q,--quiet", quiet, "print only warnings and errors");
+  app.add_flag("-v,--verbose", verbose, "echo each statement as it is sent");
+  app.add_option("--color", color_when, "colours: auto (on a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
 
   MigrateOptions up_options;
   auto *up = app.add_subcommand("up", "apply pending migrations");
@@ -149,6 +174,16 @@ int main(int argc, char **argv) {
       "baseline", "record every migration up to VERSION as applied without running it");
   baseline->add_option("version", baseline_options.version, "the last version already in place")
       ->required();
+  baseline->add_flag("-y,--yes", baseline_options.yes, "confirm in a protected environment");
+
+  ConfigOptions config_options;
+  auto *config = app.add_subcommand(
+      "config", "print the effective configuration and where each value comes from");
+  config->add_flag("--json", config_options.json, "print JSON");
+
+  WaitOptions wait_options;
+  auto *wait = app.add_subcommand("wait", "wait until the database accepts connections");
+  wait->add_option("--timeout", wait_options.timeout, "how long to wait, e.g. 30s (default: 30s)");
 
   RepairOptions repair_options;
   auto *repair =
@@ -198,7 +233,21 @@ int main(int argc, char **argv) {
     if (completion->parsed()) {
       return run_completion(std::cout, completion_shell); // needs no settings
     }
-    const Context context{resolve_settings(flags, getenv_lookup), client_label(), &interrupt};
+    if (quiet && verbose) {
+      throw UsageError("--quiet and --verbose cannot be used together");
+    }
+    const Context context{resolve_settings(flags, getenv_lookup), client_label(), &interrupt,
+                          make_style(color_when, quiet, verbose)};
+    for (const std::string &warning : context.settings.warnings) {
+      std::cerr << "migrate: " << paint(context.style.color_err, color::yellow, "warning:") << " "
+                << warning << std::endl;
+    }
+    if (config->parsed()) {
+      return run_config(context, config_options);
+    }
+    if (wait->parsed()) {
+      return run_wait(context, wait_options);
+    }
     if (up->parsed() || down->parsed() || redo->parsed()) {
       SignalWatcher watcher(interrupt);
       if (up->parsed()) {

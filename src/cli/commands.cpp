@@ -1,13 +1,16 @@
 #include "cli/commands.hpp"
 
 #include "cli/output.hpp"
+#include "cli/run_json.hpp"
 #include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
+#include "migrate/json.hpp"
 #include "migrate/maintenance.hpp"
 #include "migrate/postgres.hpp"
 #include "migrate/source.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <iostream>
 
@@ -82,25 +85,78 @@ int show_plan(const Context &context, const RunOptions &run_options, bool json) 
   return 0;
 }
 
-int migrate_command(const Context &context, const MigrateOptions &options, Direction direction,
-                    bool redo, const char *verb) {
-  const RunOptions run_options = run_options_for(context, options, direction, redo);
-  if (options.json && !options.dry_run) {
-    throw UsageError("--json goes with --dry-run (or use `migrate plan --json`)");
+// Refuses `what` in a protected environment unless --yes was given.
+void confirm(const Context &context, bool yes, const std::string &what) {
+  if (!context.settings.protected_env || yes) {
+    return;
   }
+  throw UsageError("environment '" + context.settings.environment + "' is protected (" +
+                   context.settings.origins.at("protected") + "): " + what + " needs --yes");
+}
+
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+// `up`/`down`/`redo --json`: one document on stdout whatever happens.
+int migrate_json(const Context &context, const MigrateOptions &options, Direction direction,
+                 bool redo, const char *command) {
+  const auto start = std::chrono::steady_clock::now();
+  JsonRunReporter reporter(std::cerr);
+  std::optional<std::string> error;
+  int code = 0;
+  std::size_t kept = 0;
+  try {
+    const RunOptions run_options = run_options_for(context, options, direction, redo);
+    if (direction == Direction::down) {
+      confirm(context, options.yes, std::string("migrate ") + command);
+    }
+    auto disk = read_tree(context.settings.dir);
+    auto db = connect(context.settings);
+    run(*db, std::move(disk), run_options, reporter);
+    kept = reporter.done().size();
+  } catch (const MigrationFailed &failure) {
+    print_failure(std::cerr, failure, context.style);
+    code = static_cast<int>(failure.code());
+    error = failure_json(failure);
+    kept = failure.done().size();
+  } catch (const Interrupted &interrupted) {
+    print_interrupted(std::cerr, interrupted);
+    code = static_cast<int>(interrupted.code());
+    error = error_json(interrupted.what(), code);
+    kept = interrupted.done().size();
+  } catch (const Error &e) {
+    std::cerr << "migrate: " << e.what() << std::endl;
+    code = static_cast<int>(e.code());
+    error = error_json(e.what(), code);
+  }
+  print_run_json(std::cout, command, reporter, kept, since(start), code, error);
+  return code;
+}
+
+int migrate_command(const Context &context, const MigrateOptions &options, Direction direction,
+                    bool redo, const char *verb, const char *command) {
+  if (options.json && !options.dry_run) {
+    return migrate_json(context, options, direction, redo, command);
+  }
+  const RunOptions run_options = run_options_for(context, options, direction, redo);
   if (options.dry_run) {
     return show_plan(context, run_options, options.json);
+  }
+  if (direction == Direction::down) {
+    confirm(context, options.yes, std::string("migrate ") + command);
   }
   // The whole tree is validated before connecting.
   auto disk = read_tree(context.settings.dir);
   auto db = connect(context.settings);
-  TextReporter reporter(std::cout, std::cerr);
+  TextReporter reporter(std::cout, std::cerr, context.style);
   try {
     const auto result = run(*db, std::move(disk), run_options, reporter);
-    print_summary(std::cout, result, verb);
+    print_summary(std::cout, result, verb, context.style);
   } catch (const MigrationFailed &failure) {
     std::cout.flush();
-    print_failure(std::cerr, failure);
+    print_failure(std::cerr, failure, context.style);
     return static_cast<int>(failure.code());
   } catch (const Interrupted &interrupted) {
     std::cout.flush();
@@ -117,15 +173,15 @@ MaintenanceOptions maintenance_options(const Context &context) {
 } // namespace
 
 int run_up(const Context &context, const MigrateOptions &options) {
-  return migrate_command(context, options, Direction::up, false, "applied");
+  return migrate_command(context, options, Direction::up, false, "applied", "up");
 }
 
 int run_down(const Context &context, const MigrateOptions &options) {
-  return migrate_command(context, options, Direction::down, false, "reverted");
+  return migrate_command(context, options, Direction::down, false, "reverted", "down");
 }
 
 int run_redo(const Context &context, const MigrateOptions &options) {
-  return migrate_command(context, options, Direction::down, true, "ran");
+  return migrate_command(context, options, Direction::down, true, "ran", "redo");
 }
 
 int run_plan(const Context &context, const PlanOptions &options) {
@@ -149,7 +205,7 @@ int run_status(const Context &context, const StatusOptions &options) {
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {
-    print_status_table(std::cout, rows);
+    print_status_table(std::cout, rows, context.style);
   }
   if (options.exit_code && std::any_of(rows.begin(), rows.end(), [](const StatusRow &row) {
         return row.state != State::applied;
@@ -165,7 +221,7 @@ int run_log(const Context &context, const LogOptions &options) {
   if (options.json) {
     print_log_json(std::cout, events);
   } else {
-    print_log_table(std::cout, events);
+    print_log_table(std::cout, events, context.style);
   }
   return 0;
 }
@@ -187,6 +243,7 @@ int run_accept(const Context &context, const VersionOptions &options) {
 
 int run_baseline(const Context &context, const VersionOptions &options) {
   const Version version = version_of(options.version, "baseline");
+  confirm(context, options.yes, "migrate baseline");
   const auto disk = read_tree(context.settings.dir);
   auto db = connect(context.settings);
   const auto recorded = baseline(*db, disk, version, maintenance_options(context));
@@ -219,6 +276,103 @@ int run_new(const Context &context, const NewOptions &options) {
       create_migration(context.settings.dir, options.name, std::time(nullptr), templates);
   std::cout << "created " << (dir / "up.sql").string() << "\n"
             << "created " << (dir / "down.sql").string() << std::endl;
+  return 0;
+}
+
+namespace {
+
+std::string duration_setting(std::chrono::milliseconds value) {
+  const auto ms = value.count();
+  if (ms == 0) {
+    return "0";
+  }
+  if (ms % 3600000 == 0) {
+    return std::to_string(ms / 3600000) + "h";
+  }
+  if (ms % 60000 == 0) {
+    return std::to_string(ms / 60000) + "m";
+  }
+  if (ms % 1000 == 0) {
+    return std::to_string(ms / 1000) + "s";
+  }
+  return std::to_string(ms) + "ms";
+}
+
+} // namespace
+
+int run_config(const Context &context, const ConfigOptions &options) {
+  const Settings &settings = context.settings;
+  const std::string database = redact(settings.conninfo, settings.secrets);
+  const auto optional_duration = [](const std::optional<std::chrono::milliseconds> &value) {
+    return value ? std::optional<std::string>(duration_setting(*value)) : std::nullopt;
+  };
+  struct Row {
+    const char *key;
+    std::optional<std::string> value; // std::nullopt: not set
+    const char *unset;                // what not set means
+  };
+  const std::vector<Row> rows = {
+      {"environment", settings.environment, ""},
+      {"protected", std::string(settings.protected_env ? "true" : "false"), ""},
+      {"database", database.empty() ? std::nullopt : std::optional<std::string>(database),
+       "libpq's PG* variables, ~/.pgpass and defaults"},
+      {"dir", settings.dir.string(), ""},
+      {"history_table", settings.history.qualified(), ""},
+      {"lock_timeout", duration_setting(settings.lock_timeout), ""},
+      {"ddl_lock_timeout", optional_duration(settings.ddl_lock_timeout), "the role's lock_timeout"},
+      {"statement_timeout", optional_duration(settings.statement_timeout),
+       "the role's statement_timeout"},
+      {"lock_retries", std::to_string(settings.lock_retries), ""},
+      {"templates",
+       settings.templates ? std::optional<std::string>(settings.templates->string()) : std::nullopt,
+       "built in"},
+  };
+  const std::string file = settings.config_file ? settings.config_file->string() : "";
+  if (options.json) {
+    std::cout << "{\"config_file\":" << (file.empty() ? std::string("null") : json_string(file));
+    for (const auto &row : rows) {
+      std::cout << ",\"" << row.key << "\":{\"value\":";
+      if (std::string(row.key) == "protected") {
+        std::cout << *row.value;
+      } else if (std::string(row.key) == "lock_retries") {
+        std::cout << *row.value;
+      } else {
+        std::cout << (row.value ? json_string(*row.value) : std::string("null"));
+      }
+      std::cout << ",\"origin\":" << json_string(settings.origins.at(row.key)) << "}";
+    }
+    std::cout << "}" << std::endl;
+    return 0;
+  }
+  std::cout << "# configuration file: " << (file.empty() ? "none" : file) << "\n";
+  std::size_t width = 0;
+  for (const auto &row : rows) {
+    width = std::max(width, row.value ? row.value->size() : std::string(row.unset).size() + 2);
+  }
+  for (const auto &row : rows) {
+    const std::string value = row.value ? *row.value : "(" + std::string(row.unset) + ")";
+    std::cout << row.key << std::string(19 - std::string(row.key).size(), ' ') << value
+              << std::string(width + 2 - value.size(), ' ') << "# " << settings.origins.at(row.key)
+              << "\n";
+  }
+  std::cout.flush();
+  return 0;
+}
+
+int run_wait(const Context &context, const WaitOptions &options) {
+  const auto timeout = parse_duration(options.timeout, "--timeout");
+  const std::string conninfo =
+      with_session_defaults(context.settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+  const std::string target = describe_conninfo(context.settings.conninfo);
+  const auto waited =
+      wait_for_server(conninfo, timeout, context.settings.secrets, [&](const std::string &reason) {
+        if (!context.style.quiet) {
+          std::cerr << "migrate: waiting for " << target << " (" << reason << ")" << std::endl;
+        }
+      });
+  if (!context.style.quiet) {
+    std::cout << target << " accepts connections (waited " << waited.count() << " ms)" << std::endl;
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands, each a plain function of its options. No CLI11 here.
 
+#include "cli/output.hpp"
 #include "migrate/interrupt.hpp"
 #include "migrate/settings.hpp"
 
@@ -14,6 +15,7 @@ struct Context {
   Settings settings;
   std::string client;             // "user@host migrate/<version>", for the events table
   Interrupt *interrupt = nullptr; // stop requests from signals
+  Style style;                    // colours, --quiet, --verbose
 };
 
 // Options of `up`, `down` and `redo`.
@@ -24,8 +26,9 @@ struct MigrateOptions {
   bool allow_out_of_order = false;
   bool single_transaction = false;
   bool dry_run = false; // print the plan and its SQL, run nothing
-  bool json = false;    // with dry_run
   bool resume = false;  // finish a half-done no-transaction migration first
+  bool json = false;    // one JSON document on stdout (with dry_run: the plan)
+  bool yes = false;     // confirm a revert in a protected environment
 };
 
 struct PlanOptions {
@@ -45,6 +48,15 @@ struct LogOptions {
 
 struct VersionOptions {
   std::string version;
+  bool yes = false; // baseline: confirm in a protected environment
+};
+
+struct ConfigOptions {
+  bool json = false;
+};
+
+struct WaitOptions {
+  std::string timeout = "30s";
 };
 
 struct RepairOptions {
@@ -68,5 +80,7 @@ int run_accept(const Context &context, const VersionOptions &options);
 int run_baseline(const Context &context, const VersionOptions &options);
 int run_repair(const Context &context, const RepairOptions &options);
 int run_new(const Context &context, const NewOptions &options);
+int run_config(const Context &context, const ConfigOptions &options);
+int run_wait(const Context &context, const WaitOptions &options);
 
 } // namespace migrate::cli

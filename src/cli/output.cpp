@@ -26,6 +26,13 @@ std::string list_ids(const std::vector<Step> &steps) {
 
 } // namespace
 
+std::string paint(bool on, const char *code, const std::string &text) {
+  if (!on) {
+    return text;
+  }
+  return std::string("\033[") + code + "m" + text + "\033[0m";
+}
+
 void TextReporter::waiting_for_lock(const std::optional<LockHolder> &holder) {
   m_err << "migrate: waiting for the migration lock";
   if (holder) {
@@ -43,12 +50,28 @@ void TextReporter::step_started(const Step &, std::size_t index, std::size_t tot
 }
 
 void TextReporter::step_done(const Step &step, std::chrono::milliseconds elapsed) {
-  m_out << "[" << m_index + 1 << "/" << m_total << "] " << verb_of(step) << " "
-        << step.migration.id() << " ... " << elapsed.count() << " ms" << std::endl;
+  if (m_style.quiet) {
+    return;
+  }
+  m_out << "[" << m_index + 1 << "/" << m_total << "] "
+        << paint(m_style.color, step.direction == Direction::up ? color::green : color::yellow,
+                 verb_of(step))
+        << " " << step.migration.id() << " ... " << elapsed.count() << " ms" << std::endl;
 }
 
 void TextReporter::warning(const std::string &message) {
-  m_err << "migrate: warning: " << message << std::endl;
+  m_err << "migrate: " << paint(m_style.color_err, color::yellow, "warning:") << " " << message
+        << std::endl;
+}
+
+void TextReporter::sending(const Step &, const std::filesystem::path &file, std::size_t line,
+                           std::string_view sql) {
+  if (!m_style.verbose) {
+    return;
+  }
+  m_out << paint(m_style.color, color::dim, "-- " + file.string() + ":" + std::to_string(line))
+        << "\n"
+        << sql << ";" << std::endl;
 }
 
 void TextReporter::retrying(const Step &step, const StepFailure &failure, unsigned attempt,
@@ -58,7 +81,11 @@ void TextReporter::retrying(const Step &step, const StepFailure &failure, unsign
         << " ms" << std::endl;
 }
 
-void print_summary(std::ostream &out, const RunResult &result, const char *verb) {
+void print_summary(std::ostream &out, const RunResult &result, const char *verb,
+                   const Style &style) {
+  if (style.quiet) {
+    return;
+  }
   if (result.done.empty()) {
     out << "nothing to do" << std::endl;
     return;
@@ -67,7 +94,22 @@ void print_summary(std::ostream &out, const RunResult &result, const char *verb)
       << " ms" << std::endl;
 }
 
-void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows) {
+namespace {
+
+const char *state_color(State state) {
+  switch (state) {
+  case State::applied:
+    return color::green;
+  case State::pending:
+    return color::yellow;
+  default:
+    return color::red;
+  }
+}
+
+} // namespace
+
+void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows, const Style &style) {
   std::size_t name_width = 4;
   for (const auto &row : rows) {
     name_width = std::max(name_width, row.name.size());
@@ -81,7 +123,8 @@ void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows) {
   for (const auto &row : rows) {
     ++counts[static_cast<int>(row.state)];
     out << pad(format_version(row.version), 16) << pad(row.name, name_width + 2)
-        << pad(state_name(row.state), 9) << row.applied_at.value_or("-") << '\n';
+        << paint(style.color, state_color(row.state), pad(state_name(row.state), 9))
+        << row.applied_at.value_or("-") << '\n';
   }
   out << counts[0] + counts[3] << " applied, " << counts[1] << " pending";
   if (counts[2] > 0) {
@@ -187,32 +230,50 @@ void print_plan_json(std::ostream &out, const std::vector<PreparedStep> &steps) 
   out << "]}" << std::endl;
 }
 
-void print_log_table(std::ostream &out, const std::vector<Event> &events) {
+void print_log_table(std::ostream &out, const std::vector<Event> &events, const Style &style) {
   if (events.empty()) {
     out << "no events recorded" << std::endl;
     return;
   }
+  struct Line {
+    std::string at, event, migration, duration, by, detail;
+  };
+  std::vector<Line> lines;
+  Line widths{"AT", "EVENT", "MIGRATION", "DURATION", "BY", ""};
+  std::size_t w[4] = {widths.at.size(), widths.event.size(), widths.migration.size(),
+                      widths.duration.size()};
   for (const auto &event : events) {
-    out << event.at << "  " << event_name(event.kind)
-        << std::string(9 - std::string(event_name(event.kind)).size(), ' ')
-        << format_version(event.version) << "_" << event.name;
-    if (event.duration_ms) {
-      out << "  " << *event.duration_ms << " ms";
-    }
-    out << "  by " << event.db_user;
-    if (!event.client.empty()) {
-      out << " (" << event.client << ")";
-    }
+    Line line;
+    line.at = event.at;
+    line.event = event_name(event.kind);
+    line.migration = format_version(event.version) + "_" + event.name;
+    line.duration = event.duration_ms ? std::to_string(*event.duration_ms) + " ms" : "-";
+    line.by = event.db_user + (event.client.empty() ? "" : " (" + event.client + ")");
     if (event.kind == EventKind::fail) {
-      out << "\n    " << event.file;
-      if (event.line > 0) {
-        out << ":" << event.line;
-      }
-      out << ": " << event.message << " (SQLSTATE " << event.sqlstate << ")";
-    } else if (!event.message.empty()) {
-      out << "\n    " << event.message;
+      line.detail = event.file + (event.line > 0 ? ":" + std::to_string(event.line) : "") + ": " +
+                    event.message + " (SQLSTATE " + event.sqlstate + ")";
+    } else {
+      line.detail = event.message;
     }
-    out << '\n';
+    w[0] = std::max(w[0], line.at.size());
+    w[1] = std::max(w[1], line.event.size());
+    w[2] = std::max(w[2], line.migration.size());
+    w[3] = std::max(w[3], line.duration.size());
+    lines.push_back(std::move(line));
+  }
+  auto pad = [](const std::string &text, std::size_t width) {
+    return text + std::string(width + 2 - std::min(width, text.size()), ' ');
+  };
+  out << pad("AT", w[0]) << pad("EVENT", w[1]) << pad("MIGRATION", w[2]) << pad("DURATION", w[3])
+      << "BY\n";
+  for (const auto &line : lines) {
+    const char *tint = line.event == "fail" ? color::red : nullptr;
+    const std::string event = pad(line.event, w[1]);
+    out << pad(line.at, w[0]) << (tint != nullptr ? paint(style.color, tint, event) : event)
+        << pad(line.migration, w[2]) << pad(line.duration, w[3]) << line.by << '\n';
+    if (!line.detail.empty()) {
+      out << "    " << line.detail << '\n';
+    }
   }
   out.flush();
 }
@@ -250,8 +311,8 @@ void print_interrupted(std::ostream &err, const Interrupted &interrupted) {
       << " completed before the stop: " << list_ids(done) << std::endl;
 }
 
-void print_failure(std::ostream &err, const MigrationFailed &failure) {
-  err << "migrate: " << failure.what() << '\n';
+void print_failure(std::ostream &err, const MigrationFailed &failure, const Style &style) {
+  err << "migrate: " << paint(style.color_err, color::red, failure.what()) << '\n';
   if (!failure.failure().detail.empty()) {
     err << "migrate:   detail: " << failure.failure().detail << '\n';
   }

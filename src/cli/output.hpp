@@ -11,30 +11,55 @@
 
 namespace migrate::cli {
 
-// Prints one line per finished step to `out`; waits, warnings and retries to
+// How human output looks.
+struct Style {
+  bool color = false;     // ANSI colours on stdout (a TTY, no NO_COLOR)
+  bool color_err = false; // the same for stderr
+  bool quiet = false;     // only warnings and errors
+  bool verbose = false;   // echo each statement as it is sent
+};
+
+// ANSI colour codes for paint().
+namespace color {
+constexpr const char *red = "31";
+constexpr const char *green = "32";
+constexpr const char *yellow = "33";
+constexpr const char *dim = "2";
+} // namespace color
+
+// `text` wrapped in the ANSI colour `code` when `on`, else `text`.
+std::string paint(bool on, const char *code, const std::string &text);
+
+// Prints one line per finished step to `out` (none when quiet), each
+// statement before it is sent when verbose; waits, warnings and retries to
 // `err`.
 class TextReporter final : public Reporter {
 public:
-  TextReporter(std::ostream &out, std::ostream &err) : m_out(out), m_err(err) {}
+  TextReporter(std::ostream &out, std::ostream &err, Style style)
+      : m_out(out), m_err(err), m_style(style) {}
   void waiting_for_lock(const std::optional<LockHolder> &holder) override;
   void step_started(const Step &step, std::size_t index, std::size_t total) override;
   void step_done(const Step &step, std::chrono::milliseconds elapsed) override;
   void warning(const std::string &message) override;
   void retrying(const Step &step, const StepFailure &failure, unsigned attempt,
                 std::chrono::milliseconds delay) override;
+  void sending(const Step &step, const std::filesystem::path &file, std::size_t line,
+               std::string_view sql) override;
 
 private:
   std::ostream &m_out;
   std::ostream &m_err;
+  Style m_style;
   std::size_t m_index = 0;
   std::size_t m_total = 0;
 };
 
-// "applied 3 migrations in 45 ms" or "nothing to do".
-void print_summary(std::ostream &out, const RunResult &result, const char *verb);
+// "applied 3 migrations in 45 ms" or "nothing to do"; nothing when quiet.
+void print_summary(std::ostream &out, const RunResult &result, const char *verb,
+                   const Style &style);
 
-// The aligned status table followed by a count line.
-void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows);
+// The aligned status table followed by a count line; states in colour.
+void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows, const Style &style);
 
 // {"migrations":[{"version":"...","name":"...","state":"...","applied_at":...}]}
 void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows);
@@ -45,13 +70,13 @@ void print_plan_text(std::ostream &out, const std::vector<PreparedStep> &steps);
 // {"steps":[{"direction":...,"version":...,"statements":[{"line":..,"sql":..}]}]}
 void print_plan_json(std::ostream &out, const std::vector<PreparedStep> &steps);
 
-// The audit trail, newest first.
-void print_log_table(std::ostream &out, const std::vector<Event> &events);
+// The audit trail, newest first, as an aligned table.
+void print_log_table(std::ostream &out, const std::vector<Event> &events, const Style &style);
 void print_log_json(std::ostream &out, const std::vector<Event> &events);
 
 // The failure report: what failed where, server detail and hint, and what
 // stayed applied. Lines are prefixed `migrate: `.
-void print_failure(std::ostream &err, const MigrationFailed &failure);
+void print_failure(std::ostream &err, const MigrationFailed &failure, const Style &style);
 
 // What an interrupted run leaves behind.
 void print_interrupted(std::ostream &err, const Interrupted &interrupted);

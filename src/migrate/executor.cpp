@@ -130,6 +130,10 @@ public:
     request.client = m_options.client;
     std::mt19937 random{std::random_device{}()};
     for (unsigned attempt = 1;; ++attempt) {
+      for (std::size_t i = 0; i < request.statements.size(); ++i) {
+        m_reporter.sending(prepared.step, prepared.file, prepared.statements[i].line,
+                           request.statements[i]);
+      }
       std::optional<StepFailure> failure;
       try {
         arm(true);
@@ -193,6 +197,7 @@ public:
                                 std::to_string(i) + " statement(s) committed)",
                             m_result.done);
         }
+        m_reporter.sending(prepared.step, prepared.file, prepared.statements[i].line, texts[i]);
         arm(true);
         auto failure = m_db.execute(texts[i]);
         arm(false);

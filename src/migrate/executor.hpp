@@ -55,6 +55,13 @@ public:
   // A step failed with a lock timeout or deadlock and will run again.
   virtual void retrying(const Step &step, const StepFailure &failure, unsigned attempt,
                         std::chrono::milliseconds delay) = 0;
+  // Statement `sql` of `file`, starting on `line`, is about to be sent (a
+  // transactional step's statements are announced together, just before the
+  // step is sent). Does nothing unless overridden.
+  virtual void sending(const Step &step, const std::filesystem::path &file, std::size_t line,
+                       std::string_view sql) {
+    (void)step, (void)file, (void)line, (void)sql;
+  }
 };
 
 // What a run did.

@@ -6,7 +6,9 @@
 
 #include <climits>
 #include <cstring>
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
+#include <thread>
 
 namespace migrate {
 
@@ -560,6 +562,47 @@ std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const Hi
     throw ConnectionError("cannot connect to " + describe_conninfo(conninfo) + ": " +
                           first_line(redact(e.what(), secrets)));
   }
+}
+
+std::chrono::milliseconds wait_for_server(const std::string &conninfo,
+                                          std::chrono::milliseconds timeout,
+                                          const std::vector<std::string> &secrets,
+                                          const std::function<void(const std::string &)> &on_wait) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  bool announced = false;
+  for (;;) {
+    // A poll never outlives the deadline by much: libpq's smallest connect_timeout is 2 s.
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+    const std::string ping_conninfo = with_defaults(
+        conninfo, {{"connect_timeout", std::to_string(std::max<long long>(2, left.count() + 1))}});
+    const PGPing ping = PQping(ping_conninfo.c_str());
+    if (ping == PQPING_OK) {
+      break;
+    }
+    if (ping == PQPING_NO_ATTEMPT) {
+      // Invalid connection string: say what libpq says about it.
+      connect_postgres(conninfo, HistoryTable{}, secrets);
+      throw ConnectionError("cannot connect to " + describe_conninfo(conninfo) +
+                            ": invalid connection string");
+    }
+    const std::string reason = ping == PQPING_REJECT
+                                   ? "the server is running but not accepting connections yet"
+                                   : "no response";
+    if (Clock::now() >= deadline) {
+      throw ConnectionError(describe_conninfo(conninfo) + " did not accept connections within " +
+                            std::to_string(timeout.count()) + " ms (" + reason + ")");
+    }
+    if (!announced) {
+      on_wait(reason);
+      announced = true;
+    }
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(std::chrono::milliseconds(250), deadline - Clock::now()));
+  }
+  connect_postgres(conninfo, HistoryTable{}, secrets);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
 
 } // namespace migrate

@@ -5,6 +5,8 @@
 #include "migrate/database.hpp"
 #include "migrate/history_sql.hpp"
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,5 +19,16 @@ namespace migrate {
 // fails.
 std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
                                            const std::vector<std::string> &secrets);
+
+// Waits until the server at `conninfo` accepts connections (libpq's PQping,
+// as pg_isready), polling every 250 ms for at most `timeout`, then logs in
+// once to prove the credentials and database. Calls `on_wait` once, with the
+// reason, when the first poll fails. Returns how long it waited. Throws
+// ConnectionError when the time is up (naming the last reason), when the
+// connection string is invalid, or when the login fails.
+std::chrono::milliseconds wait_for_server(const std::string &conninfo,
+                                          std::chrono::milliseconds timeout,
+                                          const std::vector<std::string> &secrets,
+                                          const std::function<void(const std::string &)> &on_wait);
 
 } // namespace migrate

@@ -73,11 +73,12 @@ TEST_CASE("log lists applies, failures and reverts, newest first, with who and w
 
   auto text = run_migrate(db, dir.path(), {"log"});
   REQUIRE(text.code == 0);
-  CHECK(position_of(text.out, "revert   20240102000000_two") <
-        position_of(text.out, "fail     20240103000000_breaks"));
-  CHECK_THAT(text.out, Contains("apply    20240101000000_one"));
-  CHECK_THAT(text.out, Contains(breaks + ":2: division by zero (SQLSTATE 22012)"));
-  CHECK_THAT(text.out, Contains("by " + user + " ("));
+  // An aligned table: EVENT is as wide as "revert", its widest value.
+  CHECK_THAT(text.out, Contains("EVENT   MIGRATION              DURATION  BY\n"));
+  CHECK(position_of(text.out, "revert  20240102000000_two     ") <
+        position_of(text.out, "fail    20240103000000_breaks  -         " + user + " ("));
+  CHECK_THAT(text.out, Contains("apply   20240101000000_one     "));
+  CHECK_THAT(text.out, Contains("\n    " + breaks + ":2: division by zero (SQLSTATE 22012)\n"));
 
   // Every row: the session's role and a non-empty client label.
   CHECK(db.scalar("SELECT count(*) FROM migration_history_events "

@@ -182,6 +182,26 @@ TEST_CASE("no password appears in any output") {
     auto status = run({"--database-url", url, "--dir", dir.path().string(), "status"});
     CHECK(status.code == 0);
     require_no_secret(status, secret);
+    auto json = run({"--database-url", url, "--dir", dir.path().string(), "up", "--json"});
+    CHECK(json.code == 7);
+    require_no_secret(json, secret);
+    auto config = run({"--database-url", url, "config"});
+    CHECK(config.code == 0);
+    CHECK_THAT(config.out, Contains("migrate_pw_user:***@127.0.0.1"));
+    require_no_secret(config, secret);
+    auto config_json = run({"--database-url", url, "config", "--json"});
+    CHECK(config_json.code == 0);
+    require_no_secret(config_json, secret);
+    auto wait = run({"--database-url", url, "wait"});
+    CHECK(wait.code == 0);
+    require_no_secret(wait, secret);
+  }
+  SECTION("a wrong password while waiting for the server") {
+    auto result = run({"--database-url", tcp_url("migrate_pw_user", "wrong-" + secret, db.name()),
+                       "wait", "--timeout", "5s"});
+    CHECK(result.code == 6);
+    CHECK_THAT(result.err, Contains("password authentication failed"));
+    require_no_secret(result, secret);
   }
   SECTION("a password from the configuration file") {
     TempDir config_dir;

@@ -232,7 +232,7 @@ TEST_CASE("dry runs after up, by a role that can only read") {
   CHECK_THAT(status.out, Contains("2 applied, 1 pending"));
   auto log = as_reader({"log"});
   CHECK(log.code == 0);
-  CHECK_THAT(log.out, Contains("apply    20240102000000_index"));
+  CHECK_THAT(log.out, Contains("apply  20240102000000_index"));
   CHECK(state_of(db) == before);
 
   // The same role cannot apply anything, and its attempt leaves no trace.
