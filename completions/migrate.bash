@@ -94,7 +94,7 @@ _migrate() {
     COMPREPLY=($(compgen -W "0 $(_migrate_versions)" -- "$cur"))
     return
     ;;
-  --database-url | --history-table | --lock-retries | --count | --limit)
+  --database-url | --history-table | --lock-retries | --count | --limit | --adopt-table)
     return
     ;;
   esac
@@ -109,7 +109,8 @@ _migrate() {
     fi
     case $word in
     -m | --dir | --config | --env | --database-url | --history-table | --lock-timeout | \
-      --ddl-lock-timeout | --statement-timeout | --lock-retries | --to | --count | --limit | --from)
+      --ddl-lock-timeout | --statement-timeout | --lock-retries | --to | --count | --limit | --from | \
+      --adopt-table)
       skip=true
       ;;
     -*) ;;
@@ -161,7 +162,7 @@ _migrate() {
     ((positionals == 0)) && args=$(_migrate_versions)
     ;;
   import)
-    opts="--from --dry-run"
+    opts="--from --dry-run --adopt-history --adopt-table"
     if ((positionals == 0)) && [[ $cur != -* ]]; then
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -d -- "$cur"))

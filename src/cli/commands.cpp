@@ -34,12 +34,6 @@ std::optional<Version> target_of(const MigrateOptions &options) {
   return target;
 }
 
-std::unique_ptr<Database> connect(const Settings &settings) {
-  const std::string conninfo =
-      with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
-  return connect_postgres(conninfo, settings.history, settings.secrets);
-}
-
 RunOptions run_options_for(const Context &context, const MigrateOptions &options,
                            Direction direction, bool redo) {
   if (options.to && options.count) {
@@ -115,6 +109,12 @@ MaintenanceOptions maintenance_options(const Context &context) {
 }
 
 } // namespace
+
+std::unique_ptr<Database> connect(const Settings &settings) {
+  const std::string conninfo =
+      with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+  return connect_postgres(conninfo, settings.history, settings.secrets);
+}
 
 int run_up(const Context &context, const MigrateOptions &options) {
   return migrate_command(context, options, Direction::up, false, "applied");

@@ -1,9 +1,11 @@
 #pragma once
 // The subcommands, each a plain function of its options. No CLI11 here.
 
+#include "migrate/database.hpp"
 #include "migrate/interrupt.hpp"
 #include "migrate/settings.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -56,6 +58,10 @@ struct RepairOptions {
 struct NewOptions {
   std::string name;
 };
+
+// Connects to the target of `settings`, with the connection defaults added
+// (application name, keepalives, connect_timeout). Throws ConnectionError.
+std::unique_ptr<Database> connect(const Settings &settings);
 
 // Each returns the exit code on success and throws migrate::Error otherwise.
 int run_up(const Context &context, const MigrateOptions &options);
