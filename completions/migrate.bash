@@ -99,7 +99,7 @@ _migrate() {
     COMPREPLY=($(compgen -W "0 $(_migrate_versions)" -- "$cur"))
     return
     ;;
-  --database-url | --history-table | --lock-retries | --count | --limit)
+  --database-url | --history-table | --lock-retries | --count | --limit | --adopt-table)
     return
     ;;
   esac
@@ -115,7 +115,7 @@ _migrate() {
     case $word in
     -m | --dir | --config | --env | --database-url | --history-table | --lock-timeout | \
       --ddl-lock-timeout | --statement-timeout | --lock-retries | --to | --count | --limit | --from | \
-      --color | --timeout)
+      --color | --timeout | --adopt-table)
       skip=true
       ;;
     -*) ;;
@@ -177,7 +177,7 @@ _migrate() {
     ((positionals == 0)) && args=$(_migrate_versions)
     ;;
   import)
-    opts="--from --dry-run"
+    opts="--from --dry-run --adopt-history --adopt-table -y --yes"
     if ((positionals == 0)) && [[ $cur != -* ]]; then
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -d -- "$cur"))

@@ -203,6 +203,12 @@ int main(int argc, char **argv) {
       ->required();
   import->add_flag("--dry-run", import_options.dry_run,
                    "print what would be written; write nothing");
+  import->add_flag("--adopt-history", import_options.adopt_history,
+                   "also record as applied what the tool's history table has applied");
+  import->add_flag("-y,--yes", import_options.yes,
+                   "with --adopt-history: confirm in a protected environment");
+  add_optional(*import, "--adopt-table", import_options.adopt_table,
+               "the tool's history table, [schema.]table (default: the tool's own)");
 
   NewOptions new_options;
   auto *create = app.add_subcommand("new", "create a new migration from the templates");
@@ -274,7 +280,7 @@ int main(int argc, char **argv) {
       return run_baseline(context, baseline_options);
     }
     if (import->parsed()) {
-      return run_import(context.settings.dir, import_options);
+      return run_import(context, import_options);
     }
     if (repair->parsed()) {
       return run_repair(context, repair_options);

@@ -37,12 +37,6 @@ std::optional<Version> target_of(const MigrateOptions &options) {
   return target;
 }
 
-std::unique_ptr<Database> connect(const Settings &settings) {
-  const std::string conninfo =
-      with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
-  return connect_postgres(conninfo, settings.history, settings.secrets);
-}
-
 RunOptions run_options_for(const Context &context, const MigrateOptions &options,
                            Direction direction, bool redo) {
   if (options.to && options.count) {
@@ -83,15 +77,6 @@ int show_plan(const Context &context, const RunOptions &run_options, bool json) 
     print_plan_text(std::cout, steps);
   }
   return 0;
-}
-
-// Refuses `what` in a protected environment unless --yes was given.
-void confirm(const Context &context, bool yes, const std::string &what) {
-  if (!context.settings.protected_env || yes) {
-    return;
-  }
-  throw UsageError("environment '" + context.settings.environment + "' is protected (" +
-                   context.settings.origins.at("protected") + "): " + what + " needs --yes");
 }
 
 std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
@@ -171,6 +156,20 @@ MaintenanceOptions maintenance_options(const Context &context) {
 }
 
 } // namespace
+
+std::unique_ptr<Database> connect(const Settings &settings) {
+  const std::string conninfo =
+      with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+  return connect_postgres(conninfo, settings.history, settings.secrets);
+}
+
+void confirm(const Context &context, bool yes, const std::string &what) {
+  if (!context.settings.protected_env || yes) {
+    return;
+  }
+  throw UsageError("environment '" + context.settings.environment + "' is protected (" +
+                   context.settings.origins.at("protected") + "): " + what + " needs --yes");
+}
 
 int run_up(const Context &context, const MigrateOptions &options) {
   return migrate_command(context, options, Direction::up, false, "applied", "up");

@@ -2,9 +2,11 @@
 // The subcommands, each a plain function of its options. No CLI11 here.
 
 #include "cli/output.hpp"
+#include "migrate/database.hpp"
 #include "migrate/interrupt.hpp"
 #include "migrate/settings.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -68,6 +70,14 @@ struct RepairOptions {
 struct NewOptions {
   std::string name;
 };
+
+// Connects to the target of `settings`, with the connection defaults added
+// (application name, keepalives, connect_timeout). Throws ConnectionError.
+std::unique_ptr<Database> connect(const Settings &settings);
+
+// Throws UsageError when the environment is protected and `yes` is false:
+// `what` (e.g. "migrate down") needs --yes there.
+void confirm(const Context &context, bool yes, const std::string &what);
 
 // Each returns the exit code on success and throws migrate::Error otherwise.
 int run_up(const Context &context, const MigrateOptions &options);

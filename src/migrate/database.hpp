@@ -66,6 +66,13 @@ struct StepFailure {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 };
 
+// Another tool's history table as the server found it (import --adopt-history).
+struct ForeignTableInfo {
+  std::string schema;
+  std::string table;
+  std::string columns; // "name type, ..." in column order
+};
+
 // How much of each history row read_history returns.
 enum class HistoryDetail {
   planning, // what planning and checksums need
@@ -158,6 +165,23 @@ public:
                       const std::string &client) = 0;
   virtual void baseline(const std::vector<AppliedMigration> &rows, const std::string &client) = 0;
   virtual void repair(const AppliedMigration &row, bool applied, const std::string &client) = 0;
+
+  // Records `rows` as applied without running them (import --adopt-history),
+  // each with a baseline event carrying `message`, creating the history and
+  // events tables first when missing: all in one transaction. Throws Error
+  // when the server refuses, ConnectionError when the connection is lost.
+  virtual void adopt(const std::vector<AppliedMigration> &rows, const std::string &client,
+                     const std::string &message) = 0;
+
+  // Another tool's history table, looked up with `query` (built by
+  // foreign_table_query in adopt.hpp): std::nullopt when there is no such
+  // table. Reads only.
+  virtual std::optional<ForeignTableInfo> find_foreign_table(const std::string &query) = 0;
+
+  // The rows `query` (built by foreign_rows_query in adopt.hpp) selects from
+  // another tool's history table, every value as text ("" for NULL). Reads
+  // only.
+  virtual std::vector<std::vector<std::string>> read_foreign_rows(const std::string &query) = 0;
 
   // Indexes left INVALID (by a failed CREATE INDEX CONCURRENTLY), as
   // schema-qualified names.

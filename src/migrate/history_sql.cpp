@@ -13,7 +13,17 @@ constexpr int k_lock_namespace = 0x6d696772;
 constexpr const char *k_batch_ms =
     "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
 
-bool is_identifier(const std::string &part, std::size_t max_length) {
+std::string version_literal(Version version) {
+  return quote_literal(format_version(version));
+}
+
+std::string nullable(const std::string &text) {
+  return text.empty() ? std::string("NULL") : quote_literal(text);
+}
+
+} // namespace
+
+bool is_plain_identifier(std::string_view part, std::size_t max_length) {
   if (part.empty() || part.size() > max_length) {
     return false;
   }
@@ -28,16 +38,6 @@ bool is_identifier(const std::string &part, std::size_t max_length) {
   return true;
 }
 
-std::string version_literal(Version version) {
-  return quote_literal(format_version(version));
-}
-
-std::string nullable(const std::string &text) {
-  return text.empty() ? std::string("NULL") : quote_literal(text);
-}
-
-} // namespace
-
 HistoryTable parse_history_table(const std::string &text) {
   HistoryTable history;
   const std::size_t dot = text.find('.');
@@ -47,7 +47,7 @@ HistoryTable parse_history_table(const std::string &text) {
     history.schema = text.substr(0, dot);
     history.table = text.substr(dot + 1);
   }
-  if (!is_identifier(history.schema, 63) || !is_identifier(history.table, 56)) {
+  if (!is_plain_identifier(history.schema, 63) || !is_plain_identifier(history.table, 56)) {
     throw UsageError("history table '" + text +
                      "' must be table or schema.table, each a plain identifier (table at most "
                      "56 characters)");
@@ -265,7 +265,8 @@ std::string HistorySql::accept(const AppliedMigration &row, const std::string &o
          " FROM changed";
 }
 
-std::string HistorySql::baseline(const AppliedMigration &row, const std::string &client) const {
+std::string HistorySql::baseline(const AppliedMigration &row, const std::string &client,
+                                 const std::string &message) const {
   return "WITH added AS (INSERT INTO " + history_sql() +
          " (version, name, checksum, down_checksum) VALUES (" + version_literal(row.version) +
          ", " + quote_literal(row.name) + ", " + quote_literal(row.checksum) + ", " +
@@ -273,7 +274,7 @@ std::string HistorySql::baseline(const AppliedMigration &row, const std::string 
          events_sql() +
          " (event, version, name, checksum, client, message) SELECT 'baseline', version, name, "
          "checksum, " +
-         quote_literal(client) + ", 'marked applied without running' FROM added";
+         quote_literal(client) + ", " + quote_literal(message) + " FROM added";
 }
 
 std::string HistorySql::repair(const AppliedMigration &row, bool applied,

@@ -29,6 +29,10 @@ struct HistoryTable {
 // UsageError naming the value otherwise.
 HistoryTable parse_history_table(const std::string &text);
 
+// True when `part` is a plain identifier: [A-Za-z_][A-Za-z0-9_$]*, at most
+// `max_length` bytes.
+bool is_plain_identifier(std::string_view part, std::size_t max_length);
+
 // The two keys of the session advisory lock that serialises runners on
 // `history`: a fixed namespace ("migr") and a 31-bit FNV-1a hash of
 // history.qualified().
@@ -107,7 +111,9 @@ public:
   // Maintenance: re-pin checksums, insert baseline rows, settle a row.
   std::string accept(const AppliedMigration &row, const std::string &old_checksum,
                      const std::string &client) const;
-  std::string baseline(const AppliedMigration &row, const std::string &client) const;
+  // `message` is the event's (default: "marked applied without running").
+  std::string baseline(const AppliedMigration &row, const std::string &client,
+                       const std::string &message = "marked applied without running") const;
   std::string repair(const AppliedMigration &row, bool applied, const std::string &client) const;
 
   std::string insert_event(const Event &event) const;

@@ -343,6 +343,37 @@ public:
     write_history({m_sql.repair(row, applied, client)});
   }
 
+  void adopt(const std::vector<AppliedMigration> &rows, const std::string &client,
+             const std::string &message) override {
+    std::vector<std::string> statements{m_sql.create()};
+    for (const auto &row : rows) {
+      statements.push_back(m_sql.baseline(row, client, message));
+    }
+    write_history(statements);
+  }
+
+  std::optional<ForeignTableInfo> find_foreign_table(const std::string &query) override {
+    auto r = exec(query, "looking up the other tool's history table");
+    if (r.empty()) {
+      return std::nullopt;
+    }
+    return ForeignTableInfo{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str()};
+  }
+
+  std::vector<std::vector<std::string>> read_foreign_rows(const std::string &query) override {
+    auto r = exec(query, "reading the other tool's history table");
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(r.size());
+    for (const auto &row : r) {
+      std::vector<std::string> values;
+      for (const auto &field : row) {
+        values.emplace_back(field.is_null() ? "" : field.c_str());
+      }
+      rows.push_back(std::move(values));
+    }
+    return rows;
+  }
+
 private:
   void write_history(const std::vector<std::string> &statements) {
     std::vector<std::string> queries{"BEGIN"};

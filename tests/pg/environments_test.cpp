@@ -61,6 +61,18 @@ TEST_CASE("a protected environment: down, redo and baseline need --yes") {
   CHECK(JsonCheck::valid(json.out));
   CHECK_THAT(json.out, Contains("\"exit_code\":2"));
 
+  // Adopting another tool's history records migrations as applied, like baseline.
+  TempDir diesel;
+  write_file(diesel.path() / "2024-01-01-000000_three" / "up.sql",
+             "CREATE TABLE three (id int);\n");
+  write_file(diesel.path() / "2024-01-01-000000_three" / "down.sql", "DROP TABLE three;\n");
+  TempDir imported;
+  auto adopt = with({"--dir", (imported.path() / "m").string(), "import", "--from", "diesel",
+                     diesel.path().string(), "--adopt-history"});
+  CHECK(adopt.code == 2);
+  CHECK_THAT(adopt.err, Contains("): migrate import --adopt-history needs --yes"));
+  CHECK_FALSE(fs::exists(imported.path() / "m"));
+
   auto preview = with({"down", "--dry-run"});
   CHECK(preview.code == 0); // a dry run changes nothing
   CHECK_THAT(preview.out, Contains("DROP TABLE one"));
