@@ -24,7 +24,7 @@
 #   BENCH_RUNS_SLOW    runs for up / down when N >= BENCH_SLOW_N (default: 1)
 #   BENCH_SLOW_N       see above (default: 10000)
 #   BENCH_RTT_N        migrations for the round-trip count (default: 20)
-#   BENCH_CORPUS       1: also time the crates.io corpus (needs `migrate import`)
+#   BENCH_CORPUS       1 (default): also time the crates.io corpus, if ../shared/corpus exists
 #   BENCH_OUT          raw results: hyperfine JSON, RSS, logs (default: bench/results)
 #   BENCH_DOC          document to update (default: docs/performance.md; empty: none)
 set -euo pipefail
@@ -49,7 +49,7 @@ runs_updown=${BENCH_RUNS_UPDOWN:-3}
 runs_slow=${BENCH_RUNS_SLOW:-1}
 slow_n=${BENCH_SLOW_N:-10000}
 rtt_n=${BENCH_RTT_N:-20}
-corpus=${BENCH_CORPUS:-0}
+corpus=${BENCH_CORPUS:-1}
 out=${BENCH_OUT:-$root/bench/results}
 doc=${BENCH_DOC-$root/docs/performance.md}
 
@@ -98,7 +98,7 @@ done
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd -P)
-rm -f "$out"/up-*.json "$out"/noop-*.json "$out"/noop-warm-*.json "$out"/down-*.json "$out"/rss-* "$out"/rtt-*.log \
+rm -f "$out"/rss-corpus-* "$out"/up-*.json "$out"/noop-*.json "$out"/noop-warm-*.json "$out"/down-*.json "$out"/rss-* "$out"/rtt-*.log \
   "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/summary.txt
 
 pgdir=$(mktemp -d /tmp/migrate-pg.XXXXXX)
@@ -297,22 +297,6 @@ for n in "${size_list[@]}"; do
   bench_size "$n"
 done
 
-# ---------------------------------------------------------------- corpus
-
-corpus_note=""
-if [[ $corpus == 1 ]]; then
-  log "crates.io corpus"
-  src=$root/../shared/corpus/cratesio
-  if [[ ! -d $src ]]; then
-    corpus_note="skipped: $src does not exist"
-  elif ! "$migrate" --help | grep -qE '^[[:space:]]+import[[:space:]]'; then
-    corpus_note="skipped: this migrate has no \`import\` command yet"
-  else
-    corpus_note="skipped: \`migrate import\` exists, but bench/run.sh does not drive it yet; add it here"
-  fi
-  echo "corpus: $corpus_note" >&2
-fi
-
 # ---------------------------------------------------------------- report
 
 fmt_time() { # seconds -> "12.3 ms" / "4.56 s"
@@ -360,6 +344,54 @@ op_label() {
   down) echo "\`down --to 0\` vs \`psql -f all_down.sql\`" ;;
   esac
 }
+
+# ---------------------------------------------------------------- corpus
+
+corpus_note=""
+if [[ $corpus == 1 ]]; then
+  log "crates.io corpus"
+  src=$root/../shared/corpus/cratesio
+  if [[ ! -d $src ]]; then
+    corpus_note="skipped: $src does not exist"
+  elif ! "$migrate" --help | grep -qE '^[[:space:]]+import[[:space:]]'; then
+    corpus_note="skipped: this migrate has no \`import\` command yet"
+  else
+    cdir=$work/cratesio
+    "$migrate" -m "$cdir/migrations" import --from diesel "$src" >"$out/corpus-import.txt"
+    # The same files as one psql script: each up.sql in BEGIN/COMMIT, as migrate runs it,
+    # except those marked -- migrate:no-transaction, which run as they are.
+    : >"$cdir/all_up.sql"
+    cn=0
+    for f in "$cdir"/migrations/*/up.sql; do
+      if grep -q '^-- migrate:no-transaction' "$f"; then
+        cat "$f" >>"$cdir/all_up.sql"
+      else
+        { echo 'BEGIN;'; cat "$f"; printf '\n;\nCOMMIT;\n'; } >>"$cdir/all_up.sql"
+      fi
+      cn=$((cn + 1))
+    done
+    log "crates.io corpus: up from empty, $cn migrations ($runs_updown runs)"
+    hyperfine -N --style basic --runs "$runs_updown" --prepare "$(cmdline "$prep" fresh bench)" \
+      --export-json "$out/up-corpus.json" \
+      -n migrate "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-migrate" -f %M \
+        "$migrate" --database-url dbname=bench -m "$cdir/migrations" up)" \
+      -n psql "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-psql" -f %M \
+        "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$cdir/all_up.sql")"
+    cm=$(median "$out/up-corpus.json" migrate)
+    cp_=$(median "$out/up-corpus.json" psql)
+    q "DROP DATABASE IF EXISTS bench WITH (FORCE)" >/dev/null
+    corpus_note="The $cn migrations of \`../shared/corpus/cratesio\` (crates.io, Diesel), imported with
+\`migrate import --from diesel\`, applied to an empty database: \`migrate up\` against
+\`psql -f all_up.sql\`, where all_up.sql holds the same files, each in \`BEGIN\`/\`COMMIT\`
+unless marked \`-- migrate:no-transaction\`. Medians of $runs_updown runs, each on a fresh
+database.
+
+| | migrate up | psql | ratio | peak RSS migrate / psql |
+|---|---:|---:|---:|---:|
+| crates.io, $cn migrations | $(fmt_time "$cm") | $(fmt_time "$cp_") | $(ratio "$cm" "$cp_")x | $(mib "$(max_rss "$out/rss-corpus-migrate")") / $(mib "$(max_rss "$out/rss-corpus-psql")") MiB |"
+  fi
+  echo "corpus: $corpus_note" >&2
+fi
 
 # Terminal table.
 {
