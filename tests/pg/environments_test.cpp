@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <string>
 
 using namespace migrate_test;
 using Catch::Matchers::Contains;
@@ -171,4 +172,29 @@ TEST_CASE("wait returns once the database accepts connections, or gives up with 
   auto bad = run({"--database-url", db.conninfo(), "wait", "--timeout", "soon"});
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Contains("--timeout: 'soon' is not a duration"));
+}
+
+TEST_CASE("wait keeps polling until the server appears and then returns") {
+  TempDb db;
+  const char *host = std::getenv("PGHOST");
+  const char *port_env = std::getenv("PGPORT");
+  REQUIRE(host != nullptr);
+  REQUIRE(host[0] == '/'); // scripts/test.sh: PGHOST is the cluster's socket directory
+  const std::string port = port_env != nullptr ? port_env : "5432";
+  const std::string socket = ".s.PGSQL." + port;
+  // An empty socket directory: nothing answers there until the socket is linked in.
+  TempDir dir;
+  Process waiter({"--database-url",
+                  "host=" + dir.path().string() + " port=" + port + " dbname=" + db.name(), "wait",
+                  "--timeout", "60s"},
+                 {}, {});
+  REQUIRE(waiter.wait_for_err("(no response)", std::chrono::seconds(30)));
+  CHECK_FALSE(waiter.exited());
+  fs::create_symlink(fs::path(host) / socket, dir.path() / socket);
+  REQUIRE(wait_until([&] { return waiter.exited(); }, std::chrono::seconds(30)));
+  auto result = waiter.wait();
+  INFO(result.all());
+  CHECK(result.code == 0);
+  CHECK_THAT(result.err, Contains("migrate: waiting for "));
+  CHECK_THAT(result.out, Contains("accepts connections (waited "));
 }
