@@ -151,6 +151,11 @@ int migrate_command(const Context &context, const MigrateOptions &options, Direc
   return 0;
 }
 
+// The connection string every session of migrate opens (with_session_defaults).
+std::string session_conninfo(const Settings &settings) {
+  return with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+}
+
 MaintenanceOptions maintenance_options(const Context &context) {
   return MaintenanceOptions{context.settings.lock_timeout, context.client};
 }
@@ -158,9 +163,7 @@ MaintenanceOptions maintenance_options(const Context &context) {
 } // namespace
 
 std::unique_ptr<Database> connect(const Settings &settings) {
-  const std::string conninfo =
-      with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
-  return connect_postgres(conninfo, settings.history, settings.secrets);
+  return connect_postgres(session_conninfo(settings), settings.history, settings.secrets);
 }
 
 void confirm(const Context &context, bool yes, const std::string &what) {
@@ -278,50 +281,30 @@ int run_new(const Context &context, const NewOptions &options) {
   return 0;
 }
 
-namespace {
-
-std::string duration_setting(std::chrono::milliseconds value) {
-  const auto ms = value.count();
-  if (ms == 0) {
-    return "0";
-  }
-  if (ms % 3600000 == 0) {
-    return std::to_string(ms / 3600000) + "h";
-  }
-  if (ms % 60000 == 0) {
-    return std::to_string(ms / 60000) + "m";
-  }
-  if (ms % 1000 == 0) {
-    return std::to_string(ms / 1000) + "s";
-  }
-  return std::to_string(ms) + "ms";
-}
-
-} // namespace
-
 int run_config(const Context &context, const ConfigOptions &options) {
   const Settings &settings = context.settings;
   const std::string database = redact(settings.conninfo, settings.secrets);
   const auto optional_duration = [](const std::optional<std::chrono::milliseconds> &value) {
-    return value ? std::optional<std::string>(duration_setting(*value)) : std::nullopt;
+    return value ? std::optional<std::string>(format_duration(*value)) : std::nullopt;
   };
   struct Row {
     const char *key;
     std::optional<std::string> value; // std::nullopt: not set
     const char *unset;                // what not set means
+    bool json_literal = false;        // a JSON boolean or number, not a string
   };
   const std::vector<Row> rows = {
       {"environment", settings.environment, ""},
-      {"protected", std::string(settings.protected_env ? "true" : "false"), ""},
+      {"protected", std::string(settings.protected_env ? "true" : "false"), "", true},
       {"database", database.empty() ? std::nullopt : std::optional<std::string>(database),
        "libpq's PG* variables, ~/.pgpass and defaults"},
       {"dir", settings.dir.string(), ""},
       {"history_table", settings.history.qualified(), ""},
-      {"lock_timeout", duration_setting(settings.lock_timeout), ""},
+      {"lock_timeout", format_duration(settings.lock_timeout), ""},
       {"ddl_lock_timeout", optional_duration(settings.ddl_lock_timeout), "the role's lock_timeout"},
       {"statement_timeout", optional_duration(settings.statement_timeout),
        "the role's statement_timeout"},
-      {"lock_retries", std::to_string(settings.lock_retries), ""},
+      {"lock_retries", std::to_string(settings.lock_retries), "", true},
       {"templates",
        settings.templates ? std::optional<std::string>(settings.templates->string()) : std::nullopt,
        "built in"},
@@ -331,13 +314,9 @@ int run_config(const Context &context, const ConfigOptions &options) {
     std::cout << "{\"config_file\":" << (file.empty() ? std::string("null") : json_string(file));
     for (const auto &row : rows) {
       std::cout << ",\"" << row.key << "\":{\"value\":";
-      if (std::string(row.key) == "protected") {
-        std::cout << *row.value;
-      } else if (std::string(row.key) == "lock_retries") {
-        std::cout << *row.value;
-      } else {
-        std::cout << (row.value ? json_string(*row.value) : std::string("null"));
-      }
+      std::cout << (!row.value         ? std::string("null")
+                    : row.json_literal ? *row.value
+                                       : json_string(*row.value));
       std::cout << ",\"origin\":" << json_string(settings.origins.at(row.key)) << "}";
     }
     std::cout << "}" << std::endl;
@@ -360,8 +339,7 @@ int run_config(const Context &context, const ConfigOptions &options) {
 
 int run_wait(const Context &context, const WaitOptions &options) {
   const auto timeout = parse_duration(options.timeout, "--timeout");
-  const std::string conninfo =
-      with_session_defaults(context.settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+  const std::string conninfo = session_conninfo(context.settings);
   const std::string target = describe_conninfo(context.settings.conninfo);
   const auto waited =
       wait_for_server(conninfo, timeout, context.settings.secrets, [&](const std::string &reason) {

@@ -173,20 +173,12 @@ ForeignTable default_foreign_table(SourceTool tool) {
 }
 
 ForeignTable parse_foreign_table(const std::string &text) {
-  ForeignTable table;
-  const std::size_t dot = text.find('.');
-  if (dot == std::string::npos) {
-    table.table = text;
-  } else {
-    table.schema = text.substr(0, dot);
-    table.table = text.substr(dot + 1);
-  }
-  if ((dot != std::string::npos && !is_plain_identifier(table.schema, 63)) ||
-      !is_plain_identifier(table.table, 63)) {
+  const auto name = parse_table_name(text, 63);
+  if (!name) {
     throw UsageError("--adopt-table: '" + text +
                      "' must be table or schema.table, each a plain identifier");
   }
-  return table;
+  return ForeignTable{name->schema, name->table};
 }
 
 std::string foreign_table_query(const ForeignTable &table) {

@@ -38,8 +38,9 @@ void record_adoption(Database &db, SourceTool tool, const Adoption &adoption,
   for (const AdoptedMigration &m : adoption.record) {
     rows.push_back(m.row);
   }
-  db.adopt(rows, options.client,
-           "adopted from " + std::string(tool_name(tool)) + "'s history table " + adoption.table);
+  db.baseline(rows, options.client,
+              "adopted from " + std::string(tool_name(tool)) + "'s history table " +
+                  adoption.table);
 }
 
 } // namespace migrate

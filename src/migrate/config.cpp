@@ -98,6 +98,23 @@ std::chrono::milliseconds parse_duration(std::string_view text, const std::strin
   throw bad();
 }
 
+std::string format_duration(std::chrono::milliseconds value) {
+  const auto ms = value.count();
+  if (ms == 0) {
+    return "0";
+  }
+  if (ms % 3600000 == 0) {
+    return std::to_string(ms / 3600000) + "h";
+  }
+  if (ms % 60000 == 0) {
+    return std::to_string(ms / 60000) + "m";
+  }
+  if (ms % 1000 == 0) {
+    return std::to_string(ms / 1000) + "s";
+  }
+  return std::to_string(ms) + "ms";
+}
+
 unsigned parse_count(std::string_view text, const std::string &what) {
   if (text.empty() || text.size() > 4) {
     throw UsageError(what + ": '" + std::string(text) + "' is not a count (0 to 1000)");

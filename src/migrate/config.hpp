@@ -67,6 +67,10 @@ EnvironmentConfig load_config(const std::filesystem::path &path, const std::stri
 // ("500ms", "60s", "2m"), or "0". Throws UsageError naming `what`.
 std::chrono::milliseconds parse_duration(std::string_view text, const std::string &what);
 
+// The shortest text parse_duration reads back as `value`: "0", "90s", "5m",
+// "1h", "1500ms".
+std::string format_duration(std::chrono::milliseconds value);
+
 // Parses a whole number from 0 to 1000. Throws UsageError naming `what`.
 unsigned parse_count(std::string_view text, const std::string &what);
 

@@ -159,19 +159,19 @@ public:
   virtual void record_event(const Event &event) = 0;
 
   // Maintenance, each in one transaction with its events: re-pin the
-  // checksums of `row` (old_checksum is the one replaced); insert `rows` as
-  // applied without running them; settle a half-done row as applied or not.
+  // checksums of `row` (old_checksum is the one replaced); settle a half-done
+  // row as applied or not.
   virtual void accept(const AppliedMigration &row, const std::string &old_checksum,
                       const std::string &client) = 0;
-  virtual void baseline(const std::vector<AppliedMigration> &rows, const std::string &client) = 0;
   virtual void repair(const AppliedMigration &row, bool applied, const std::string &client) = 0;
 
-  // Records `rows` as applied without running them (import --adopt-history),
-  // each with a baseline event carrying `message`, creating the history and
-  // events tables first when missing: all in one transaction. Throws Error
-  // when the server refuses, ConnectionError when the connection is lost.
-  virtual void adopt(const std::vector<AppliedMigration> &rows, const std::string &client,
-                     const std::string &message) = 0;
+  // Records `rows` as applied without running them (baseline, import
+  // --adopt-history), each with a baseline event carrying `message`,
+  // creating the history and events tables first when missing: all in one
+  // transaction. Throws Error when the server refuses, ConnectionError when
+  // the connection is lost.
+  virtual void baseline(const std::vector<AppliedMigration> &rows, const std::string &client,
+                        const std::string &message) = 0;
 
   // Another tool's history table, looked up with `query` (built by
   // foreign_table_query in adopt.hpp): std::nullopt when there is no such

@@ -38,20 +38,34 @@ bool is_plain_identifier(std::string_view part, std::size_t max_length) {
   return true;
 }
 
-HistoryTable parse_history_table(const std::string &text) {
-  HistoryTable history;
+std::optional<TableName> parse_table_name(const std::string &text, std::size_t max_table) {
+  TableName name;
   const std::size_t dot = text.find('.');
   if (dot == std::string::npos) {
-    history.table = text;
+    name.table = text;
   } else {
-    history.schema = text.substr(0, dot);
-    history.table = text.substr(dot + 1);
+    name.schema = text.substr(0, dot);
+    name.table = text.substr(dot + 1);
   }
-  if (!is_plain_identifier(history.schema, 63) || !is_plain_identifier(history.table, 56)) {
+  if ((dot != std::string::npos && !is_plain_identifier(name.schema, 63)) ||
+      !is_plain_identifier(name.table, max_table)) {
+    return std::nullopt;
+  }
+  return name;
+}
+
+HistoryTable parse_history_table(const std::string &text) {
+  const auto name = parse_table_name(text, 56);
+  if (!name) {
     throw UsageError("history table '" + text +
                      "' must be table or schema.table, each a plain identifier (table at most "
                      "56 characters)");
   }
+  HistoryTable history;
+  if (!name->schema.empty()) {
+    history.schema = name->schema;
+  }
+  history.table = name->table;
   return history;
 }
 

@@ -33,6 +33,17 @@ HistoryTable parse_history_table(const std::string &text);
 // `max_length` bytes.
 bool is_plain_identifier(std::string_view part, std::size_t max_length);
 
+// A table name as the user writes it: "table" or "schema.table".
+struct TableName {
+  std::string schema; // empty when none was written
+  std::string table;
+};
+
+// Splits `text` at its first dot. Returns std::nullopt unless each part is a
+// plain identifier, the schema at most 63 bytes and the table at most
+// `max_table` bytes.
+std::optional<TableName> parse_table_name(const std::string &text, std::size_t max_table);
+
 // The two keys of the session advisory lock that serialises runners on
 // `history`: a fixed namespace ("migr") and a 31-bit FNV-1a hash of
 // history.qualified().
@@ -111,9 +122,9 @@ public:
   // Maintenance: re-pin checksums, insert baseline rows, settle a row.
   std::string accept(const AppliedMigration &row, const std::string &old_checksum,
                      const std::string &client) const;
-  // `message` is the event's (default: "marked applied without running").
+  // `message` is the event's, e.g. "marked applied without running".
   std::string baseline(const AppliedMigration &row, const std::string &client,
-                       const std::string &message = "marked applied without running") const;
+                       const std::string &message) const;
   std::string repair(const AppliedMigration &row, bool applied, const std::string &client) const;
 
   std::string insert_event(const Event &event) const;

@@ -83,10 +83,7 @@ std::vector<Migration> baseline(Database &db, const std::vector<Migration> &disk
     row.down_checksum = migration.down_checksum;
     rows.push_back(row);
   }
-  if (!stored) {
-    db.create_history();
-  }
-  db.baseline(rows, options.client);
+  db.baseline(rows, options.client, "marked applied without running");
   return recorded;
 }
 

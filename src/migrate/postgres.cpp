@@ -330,21 +330,12 @@ public:
     write_history({m_sql.accept(row, old_checksum, client)});
   }
 
-  void baseline(const std::vector<AppliedMigration> &rows, const std::string &client) override {
-    std::vector<std::string> statements;
-    statements.reserve(rows.size());
-    for (const auto &row : rows) {
-      statements.push_back(m_sql.baseline(row, client));
-    }
-    write_history(statements);
-  }
-
   void repair(const AppliedMigration &row, bool applied, const std::string &client) override {
     write_history({m_sql.repair(row, applied, client)});
   }
 
-  void adopt(const std::vector<AppliedMigration> &rows, const std::string &client,
-             const std::string &message) override {
+  void baseline(const std::vector<AppliedMigration> &rows, const std::string &client,
+                const std::string &message) override {
     std::vector<std::string> statements{m_sql.create()};
     for (const auto &row : rows) {
       statements.push_back(m_sql.baseline(row, client, message));

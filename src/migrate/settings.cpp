@@ -28,13 +28,6 @@ std::optional<std::string> env_value(const EnvLookup &lookup, const std::string 
 
 namespace {
 
-// Where a value from the file came from: its location, else the file.
-std::string file_origin(const EnvironmentConfig &config, const std::string &key,
-                        const fs::path &file) {
-  const auto found = config.locations.find(key);
-  return found != config.locations.end() ? found->second : file.string();
-}
-
 // A warning when `file` holds literal passwords and its group or others may read it.
 std::optional<std::string> password_warning(const fs::path &file,
                                             const std::vector<std::string> &literal_passwords) {
@@ -89,7 +82,29 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
     throw UsageError("--env " + env_name + " given but no configuration file (migrate.yaml) found");
   }
   const fs::path file = config_file.value_or(fs::path());
-  const auto from_file = [&](const std::string &key) { return file_origin(config, key, file); };
+  // Where a value the file may give came from: its key's location, else the default.
+  const auto file_or_default = [&](const std::string &key) -> std::string {
+    const auto found = config.locations.find(key);
+    return found != config.locations.end() ? found->second : "default";
+  };
+  // A value given on the command line or, when `variable` is not null, in the
+  // environment; with its origin.
+  struct Given {
+    std::string value;
+    std::string origin;
+  };
+  const auto given = [&](const std::optional<std::string> &flag, const char *flag_name,
+                         const char *variable) -> std::optional<Given> {
+    if (flag) {
+      return Given{*flag, flag_name};
+    }
+    if (variable != nullptr) {
+      if (auto value = env_value(lookup, variable)) {
+        return Given{*value, variable};
+      }
+    }
+    return std::nullopt;
+  };
 
   std::string config_conninfo;
   if (config.url) {
@@ -98,7 +113,7 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
     config_conninfo = build_conninfo(config.params);
   }
   const std::string config_origin =
-      config.url ? from_file("url") : file.string() + " (" + env_name + ")";
+      config.url ? file_or_default("url") : file.string() + " (" + env_name + ")";
   if (flags.database_url) {
     settings.conninfo = *flags.database_url;
     origins["database"] = "--database-url";
@@ -117,59 +132,54 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
     settings.secrets.push_back(*password);
   }
 
-  if (auto dir = first_of(flags.dir, env_value(lookup, "MIGRATE_DIR"))) {
-    settings.dir = *dir;
-    origins["dir"] = flags.dir ? "--dir" : "MIGRATE_DIR";
+  if (auto dir = given(flags.dir, "--dir", "MIGRATE_DIR")) {
+    settings.dir = dir->value;
+    origins["dir"] = dir->origin;
   } else {
     settings.dir = config.dir.value_or("migrations");
-    origins["dir"] = config.dir ? from_file("dir") : "default";
+    origins["dir"] = file_or_default("dir");
   }
-  if (auto table = first_of(flags.history_table, env_value(lookup, "MIGRATE_HISTORY_TABLE"))) {
-    settings.history = parse_history_table(*table);
-    origins["history_table"] = flags.history_table ? "--history-table" : "MIGRATE_HISTORY_TABLE";
-  } else if (config.history_table) {
-    settings.history = parse_history_table(*config.history_table);
-    origins["history_table"] = from_file("history_table");
+  if (auto table = given(flags.history_table, "--history-table", "MIGRATE_HISTORY_TABLE")) {
+    settings.history = parse_history_table(table->value);
+    origins["history_table"] = table->origin;
   } else {
-    origins["history_table"] = "default";
+    if (config.history_table) {
+      settings.history = parse_history_table(*config.history_table);
+    }
+    origins["history_table"] = file_or_default("history_table");
   }
-  if (auto timeout = first_of(flags.lock_timeout, env_value(lookup, "MIGRATE_LOCK_TIMEOUT"))) {
-    settings.lock_timeout = parse_duration(*timeout, "--lock-timeout");
-    origins["lock_timeout"] = flags.lock_timeout ? "--lock-timeout" : "MIGRATE_LOCK_TIMEOUT";
-  } else if (config.lock_timeout) {
-    settings.lock_timeout = *config.lock_timeout;
-    origins["lock_timeout"] = from_file("lock_timeout");
+  if (auto timeout = given(flags.lock_timeout, "--lock-timeout", "MIGRATE_LOCK_TIMEOUT")) {
+    settings.lock_timeout = parse_duration(timeout->value, "--lock-timeout");
+    origins["lock_timeout"] = timeout->origin;
   } else {
-    origins["lock_timeout"] = "default";
+    settings.lock_timeout = config.lock_timeout.value_or(settings.lock_timeout);
+    origins["lock_timeout"] = file_or_default("lock_timeout");
   }
-  if (flags.ddl_lock_timeout) {
-    settings.ddl_lock_timeout = parse_duration(*flags.ddl_lock_timeout, "--ddl-lock-timeout");
-    origins["ddl_lock_timeout"] = "--ddl-lock-timeout";
+  if (auto timeout = given(flags.ddl_lock_timeout, "--ddl-lock-timeout", nullptr)) {
+    settings.ddl_lock_timeout = parse_duration(timeout->value, "--ddl-lock-timeout");
+    origins["ddl_lock_timeout"] = timeout->origin;
   } else {
     settings.ddl_lock_timeout = config.ddl_lock_timeout;
-    origins["ddl_lock_timeout"] =
-        config.ddl_lock_timeout ? from_file("ddl_lock_timeout") : "default";
+    origins["ddl_lock_timeout"] = file_or_default("ddl_lock_timeout");
   }
-  if (flags.statement_timeout) {
-    settings.statement_timeout = parse_duration(*flags.statement_timeout, "--statement-timeout");
-    origins["statement_timeout"] = "--statement-timeout";
+  if (auto timeout = given(flags.statement_timeout, "--statement-timeout", nullptr)) {
+    settings.statement_timeout = parse_duration(timeout->value, "--statement-timeout");
+    origins["statement_timeout"] = timeout->origin;
   } else {
     settings.statement_timeout = config.statement_timeout;
-    origins["statement_timeout"] =
-        config.statement_timeout ? from_file("statement_timeout") : "default";
+    origins["statement_timeout"] = file_or_default("statement_timeout");
   }
-  if (flags.lock_retries) {
-    settings.lock_retries = parse_count(*flags.lock_retries, "--lock-retries");
-    origins["lock_retries"] = "--lock-retries";
+  if (auto retries = given(flags.lock_retries, "--lock-retries", nullptr)) {
+    settings.lock_retries = parse_count(retries->value, "--lock-retries");
+    origins["lock_retries"] = retries->origin;
   } else {
     settings.lock_retries = config.lock_retries.value_or(0);
-    origins["lock_retries"] = config.lock_retries ? from_file("lock_retries") : "default";
+    origins["lock_retries"] = file_or_default("lock_retries");
   }
   settings.templates = config.templates;
-  origins["templates"] = config.templates ? from_file("templates") : "default";
+  origins["templates"] = file_or_default("templates");
   settings.protected_env = config.protected_env;
-  origins["protected"] =
-      config.locations.count("protected") != 0 ? from_file("protected") : "default";
+  origins["protected"] = file_or_default("protected");
   return settings;
 }
 

@@ -155,7 +155,7 @@ std::vector<Migration> read_tree(const fs::path &dir) {
   // On most filesystems a directory's link count is 2 + its subdirectories: reserve that
   // many, so that a large tree is not copied while the vector grows (and never holds twice
   // its size at once). Only a hint: btrfs, for one, reports 1.
-  if (struct stat info {}; ::fstat(top.get(), &info) == 0 && info.st_nlink > 2) {
+  if (struct stat info{}; ::fstat(top.get(), &info) == 0 && info.st_nlink > 2) {
     migrations.reserve(std::min<std::size_t>(info.st_nlink - 2, 1000000));
   }
   errno = 0;

@@ -241,3 +241,23 @@ TEST_CASE("rows already in our history", "[adopt]") {
                                  {unrelated})) == Keys{"1"});
   }
 }
+
+TEST_CASE("parse_table_name: table or schema.table, each part a plain identifier", "[adopt]") {
+  const auto bare = parse_table_name("hist", 56);
+  REQUIRE(bare);
+  CHECK(bare->schema.empty());
+  CHECK(bare->table == "hist");
+  const auto qualified = parse_table_name("ops.Hist$2", 56);
+  REQUIRE(qualified);
+  CHECK(qualified->schema == "ops");
+  CHECK(qualified->table == "Hist$2");
+  CHECK(parse_table_name(std::string(56, 't'), 56));
+  for (const std::string &bad :
+       std::vector<std::string>{"", ".t", "s.", "a.b.c", "1t", "t-x", std::string(57, 't'),
+                                std::string(64, 's') + ".t"}) {
+    INFO("'" << bad << "'");
+    CHECK_FALSE(parse_table_name(bad, 56));
+  }
+  CHECK(parse_history_table("t").schema == "public");
+  CHECK(parse_history_table("ops.t").qualified() == "ops.t");
+}

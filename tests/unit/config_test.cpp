@@ -333,3 +333,14 @@ TEST_CASE("load_config_file finds literal passwords in every environment", "[con
         std::vector<std::string>{path.string() + ":6:8", path.string() + ":8:13"});
   CHECK(file.environment.params.at("password") == "x");
 }
+
+TEST_CASE("format_duration writes what parse_duration reads back", "[config]") {
+  CHECK(format_duration(0ms) == "0");
+  CHECK(format_duration(1500ms) == "1500ms");
+  CHECK(format_duration(90s) == "90s");
+  CHECK(format_duration(5min) == "5m");
+  CHECK(format_duration(2h) == "2h");
+  for (const auto value : {0ms, 1ms, 999ms, 1000ms, 61000ms, 3600000ms, 5400000ms}) {
+    CHECK(parse_duration(format_duration(value), "test") == value);
+  }
+}
