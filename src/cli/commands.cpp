@@ -18,6 +18,26 @@ namespace migrate::cli {
 
 namespace {
 
+// The connection string every session of migrate opens (with_session_defaults).
+std::string session_conninfo(const Settings &settings) {
+  return with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
+}
+
+// The migrations tree of `settings` and a session on its target. The tree is
+// read and validated while the server sets the session up; a problem in the
+// tree is reported before (and instead of) a connection problem, and nothing
+// is sent to the server before the tree is known to be valid.
+struct Target {
+  std::vector<Migration> disk;
+  std::unique_ptr<Database> db;
+};
+
+Target open_target(const Settings &settings) {
+  auto pending = start_postgres(session_conninfo(settings), settings.history, settings.secrets);
+  auto disk = read_tree(settings.dir);
+  return Target{std::move(disk), pending.finish()};
+}
+
 Version version_of(const std::string &text, const char *what) {
   auto version = parse_version(text);
   if (!version) {
@@ -68,8 +88,7 @@ RunOptions run_options_for(const Context &context, const MigrateOptions &options
 }
 
 int show_plan(const Context &context, const RunOptions &run_options, bool json) {
-  auto disk = read_tree(context.settings.dir);
-  auto db = connect(context.settings);
+  auto [disk, db] = open_target(context.settings);
   const auto steps = preview(*db, std::move(disk), run_options);
   if (json) {
     print_plan_json(std::cout, steps);
@@ -97,8 +116,7 @@ int migrate_json(const Context &context, const MigrateOptions &options, Directio
     if (direction == Direction::down) {
       confirm(context, options.yes, std::string("migrate ") + command);
     }
-    auto disk = read_tree(context.settings.dir);
-    auto db = connect(context.settings);
+    auto [disk, db] = open_target(context.settings);
     run(*db, std::move(disk), run_options, reporter);
     kept = reporter.done().size();
   } catch (const MigrationFailed &failure) {
@@ -133,8 +151,7 @@ int migrate_command(const Context &context, const MigrateOptions &options, Direc
     confirm(context, options.yes, std::string("migrate ") + command);
   }
   // The whole tree is validated before connecting.
-  auto disk = read_tree(context.settings.dir);
-  auto db = connect(context.settings);
+  auto [disk, db] = open_target(context.settings);
   TextReporter reporter(std::cout, std::cerr, context.style);
   try {
     const auto result = run(*db, std::move(disk), run_options, reporter);
@@ -149,11 +166,6 @@ int migrate_command(const Context &context, const MigrateOptions &options, Direc
     return static_cast<int>(interrupted.code());
   }
   return 0;
-}
-
-// The connection string every session of migrate opens (with_session_defaults).
-std::string session_conninfo(const Settings &settings) {
-  return with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
 }
 
 MaintenanceOptions maintenance_options(const Context &context) {
@@ -200,8 +212,7 @@ int run_plan(const Context &context, const PlanOptions &options) {
 }
 
 int run_status(const Context &context, const StatusOptions &options) {
-  auto disk = read_tree(context.settings.dir);
-  auto db = connect(context.settings);
+  auto [disk, db] = open_target(context.settings);
   const auto history = history_rows(*db, HistoryDetail::full);
   const auto rows = status(disk, history);
   if (options.json) {
@@ -230,8 +241,7 @@ int run_log(const Context &context, const LogOptions &options) {
 
 int run_accept(const Context &context, const VersionOptions &options) {
   const Version version = version_of(options.version, "accept");
-  const auto disk = read_tree(context.settings.dir);
-  auto db = connect(context.settings);
+  auto [disk, db] = open_target(context.settings);
   const auto old = accept(*db, disk, version, maintenance_options(context));
   if (!old) {
     std::cout << format_version(version) << ": the files match the recorded checksums; "
@@ -246,8 +256,7 @@ int run_accept(const Context &context, const VersionOptions &options) {
 int run_baseline(const Context &context, const VersionOptions &options) {
   const Version version = version_of(options.version, "baseline");
   confirm(context, options.yes, "migrate baseline");
-  const auto disk = read_tree(context.settings.dir);
-  auto db = connect(context.settings);
+  auto [disk, db] = open_target(context.settings);
   const auto recorded = baseline(*db, disk, version, maintenance_options(context));
   for (const auto &migration : recorded) {
     std::cout << "baseline " << migration.id() << std::endl;

@@ -11,7 +11,7 @@ Adoption read_adoption(Database &db, SourceTool tool, const ForeignTable &table,
                        const std::vector<ImportedMigration> &imported,
                        const MaintenanceOptions &options, bool lock) {
   if (lock) {
-    db.check_writable();
+    db.require_writable();
     acquire_lock(db, options.lock_wait, nullptr, [](const std::optional<LockHolder> &) {});
   }
   // Ours first: a history table of another structure is refused before anything else.

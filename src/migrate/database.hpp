@@ -87,12 +87,15 @@ public:
   // Must never contain a password.
   virtual std::string describe() const = 0;
 
-  // Throws ConnectionError when the target refuses writes (a standby, or
-  // default_transaction_read_only). Must not change anything.
-  virtual void check_writable() = 0;
+  // Asks that the next try_lock() first make sure the target accepts writes
+  // (not a standby, no default_transaction_read_only): the check travels with
+  // the lock request, in the same round trip. Sends nothing itself.
+  virtual void require_writable() = 0;
 
   // Tries once, without waiting, to take the migration lock for this
-  // session. Returns true when this session holds it afterwards.
+  // session. Returns true when this session holds it afterwards. After
+  // require_writable(), throws ConnectionError instead, holding nothing, when
+  // the target refuses writes.
   virtual bool try_lock() = 0;
 
   // The other session holding the migration lock, or std::nullopt when none

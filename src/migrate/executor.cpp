@@ -128,7 +128,7 @@ public:
     request.timeouts = prepared.timeouts;
     request.own_transaction = !m_options.single_transaction;
     request.client = m_options.client;
-    std::mt19937 random{std::random_device{}()};
+    std::optional<std::mt19937> random; // seeded on the first retry: random_device is costly
     for (unsigned attempt = 1;; ++attempt) {
       for (std::size_t i = 0; i < request.statements.size(); ++i) {
         m_reporter.sending(prepared.step, prepared.file, prepared.statements[i].line,
@@ -155,8 +155,12 @@ public:
         // Jittered exponential back-off: 0.5 s, 1 s, 2 s ... (x0.5-1.5), at most 30 s.
         const double base =
             std::min(30000.0, 500.0 * static_cast<double>(1u << std::min(attempt - 1, 6u)));
+        if (!random) {
+          random.emplace(std::random_device{}());
+        }
         std::uniform_real_distribution<double> jitter(0.5, 1.5);
-        const auto delay = std::chrono::milliseconds(static_cast<long long>(base * jitter(random)));
+        const auto delay =
+            std::chrono::milliseconds(static_cast<long long>(base * jitter(*random)));
         m_reporter.retrying(prepared.step, *failure, attempt, delay);
         const auto until = Clock::now() + delay;
         while (Clock::now() < until && !interrupted()) {
@@ -407,6 +411,34 @@ bool reverts(const RunOptions &options) {
   return options.redo || options.request.direction == Direction::down;
 }
 
+// Whether an `up` has nothing to do, found out the cheap way: one read of the
+// history, without the lock or the read-only check, since it changes
+// nothing. A committed history that holds every migration stays that way, so
+// the answer cannot go stale; anything else (steps to run, a half-done
+// migration, a refusal of the planner) is left to the locked path, which reads
+// again and reports it. Reports the checksum warnings when it answers yes.
+bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOptions &options,
+                   Reporter &reporter) {
+  if (reverts(options)) {
+    return false;
+  }
+  const auto history = history_rows(db, HistoryDetail::planning);
+  if (unfinished(history) != nullptr) {
+    return false;
+  }
+  try {
+    if (!plan(disk, history, options.request).empty()) {
+      return false;
+    }
+  } catch (const Error &) {
+    return false;
+  }
+  for (const auto &warning : checksum_warnings(disk, history)) {
+    reporter.warning(warning);
+  }
+  return true;
+}
+
 } // namespace
 
 MigrationFailed::MigrationFailed(ExitCode code, const std::string &message, Step step,
@@ -435,7 +467,12 @@ std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
               Reporter &reporter) {
   const auto start = Clock::now();
-  db.check_writable();
+  if (nothing_to_do(db, disk, options, reporter)) {
+    RunResult idle;
+    idle.elapsed = since(start);
+    return idle;
+  }
+  db.require_writable();
   Runner runner(db, options, reporter);
   const bool locked = acquire_lock(
       db, options.lock_wait, options.interrupt,

@@ -109,7 +109,10 @@ private:
 };
 
 // Runs `options` against `db` with the migrations `disk` (from read_tree).
-// Order: refuse a read-only target, take the lock, read the history, verify
+// An `up` first reads the history once without the lock: when every migration
+// is applied, it returns there (with the checksum warnings), without locking
+// or checking that the target accepts writes. Otherwise, and for down and
+// redo, in order: refuse a read-only target, take the lock, read the history, verify
 // the checksums of applied migrations (for down and redo, read down.sql of
 // every applied migration and warn about edited ones), refuse a half-done migration (unless
 // resuming), plan, read and check every file of the plan, create the history

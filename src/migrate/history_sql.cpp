@@ -187,13 +187,26 @@ std::string HistorySql::structure() const {
   return "SELECT " + columns(history_sql()) + ", " + columns(events_sql());
 }
 
+std::string HistorySql::history_probe() const {
+  return "SELECT * FROM " + history_sql() + " LIMIT 0";
+}
+
+std::string HistorySql::tables_exist() const {
+  return "SELECT to_regclass(" + quote_literal(history_sql()) + ") IS NOT NULL, to_regclass(" +
+         quote_literal(events_sql()) + ") IS NOT NULL";
+}
+
+std::string HistorySql::events_probe() const {
+  return "SELECT * FROM " + events_sql() + " LIMIT 0";
+}
+
 std::string HistorySql::select_rows(bool full) const {
   return std::string("SELECT version, name, checksum, coalesce(down_checksum, ''), id, state, "
                      "progress") +
          (full ? ", to_char(applied_at AT TIME ZONE 'UTC', "
                  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by"
                : "") +
-         " FROM " + history_sql() + " ORDER BY id";
+         " FROM " + history_sql();
 }
 
 std::string HistorySql::select_events(std::size_t limit) const {

@@ -95,7 +95,9 @@ public:
   static const char *expected_history_columns();
   static const char *expected_event_columns();
 
-  // All rows, oldest applied first, in the column order postgres.cpp reads:
+  // All rows, in no particular order (sort by id for the order applied; a
+  // sequential scan costs the server less than the id index), in the column
+  // order postgres.cpp reads:
   // version, name, checksum, down_checksum, id, state, progress, and with
   // `full` also applied_at (ISO 8601 UTC), execution_ms, applied_by. Without
   // `full` the server formats no timestamps (a third of its time at 10000
@@ -128,6 +130,14 @@ public:
   std::string repair(const AppliedMigration &row, bool applied, const std::string &client) const;
 
   std::string insert_event(const Event &event) const;
+
+  // "SELECT * FROM <table> LIMIT 0": no rows, but the result describes every
+  // column of the history (events) table, for a check without a catalog query.
+  std::string history_probe() const;
+  std::string events_probe() const;
+  // One row: whether the history table and the events table exist (two
+  // booleans), from to_regclass: no error when they do not.
+  std::string tables_exist() const;
 
 private:
   std::string history_sql() const;

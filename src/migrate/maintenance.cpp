@@ -14,7 +14,7 @@ namespace {
 // Takes the lock and returns the history (nullopt: no table yet).
 std::optional<std::vector<AppliedMigration>> lock_and_read(Database &db,
                                                            const MaintenanceOptions &options) {
-  db.check_writable();
+  db.require_writable();
   acquire_lock(db, options.lock_wait, nullptr, [](const std::optional<LockHolder> &) {});
   return db.read_history(HistoryDetail::full);
 }

@@ -4,6 +4,7 @@
 #include "migrate/error.hpp"
 #include "migrate/server_message.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <libpq-fe.h>
@@ -105,7 +106,7 @@ public:
 
 class PgDatabase final : public Database {
 public:
-  PgDatabase(std::unique_ptr<pqxx::connection> conn, std::string conninfo,
+  PgDatabase(std::unique_ptr<pqxx::asyncconnection> conn, std::string conninfo,
              const HistoryTable &history, std::vector<std::string> secrets)
       : m_conn(std::move(conn)), m_notices(*m_conn), m_conninfo(std::move(conninfo)),
         m_sql(history), m_secrets(std::move(secrets)), m_lock_keys(migration_lock_keys(history)) {
@@ -118,20 +119,29 @@ public:
 
   std::string describe() const override { return m_description; }
 
-  void check_writable() override {
-    auto r = exec("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')",
-                  "checking that the target accepts writes");
-    if (r[0][0].as<bool>()) {
-      throw ConnectionError(m_description + " is a read-only standby (pg_is_in_recovery)");
-    }
-    if (std::string(r[0][1].c_str()) == "on") {
-      throw ConnectionError(m_description + " is read-only (default_transaction_read_only is on)");
-    }
-  }
+  void require_writable() override { m_check_writable = true; }
 
   bool try_lock() override {
-    auto r = exec("SELECT pg_try_advisory_lock(" + lock_args() + ")", "taking the migration lock");
+    const std::string lock = "pg_try_advisory_lock(" + lock_args() + ")";
+    if (!m_check_writable) {
+      auto r = exec("SELECT " + lock, "taking the migration lock");
+      m_locked = r[0][0].as<bool>();
+      return m_locked;
+    }
+    auto r =
+        exec("SELECT " + lock + ", pg_is_in_recovery(), current_setting('transaction_read_only')",
+             "checking that the target accepts writes and taking the migration lock");
     m_locked = r[0][0].as<bool>();
+    const bool standby = r[0][1].as<bool>();
+    const bool read_only = std::string(r[0][2].c_str()) == "on";
+    if (standby || read_only) {
+      unlock();
+      throw ConnectionError(m_description + (standby
+                                                 ? " is a read-only standby (pg_is_in_recovery)"
+                                                 : " is read-only (default_transaction_read_only "
+                                                   "is on)"));
+    }
+    m_check_writable = false;
     return m_locked;
   }
 
@@ -171,30 +181,21 @@ public:
   std::optional<std::vector<AppliedMigration>> read_history(HistoryDetail detail) override {
     const std::string doing = "reading the history table " + m_sql.table().qualified();
     try {
-      // One round trip: the tables' structure, then the rows.
-      pqxx::nontransaction tx{*m_conn};
-      pqxx::pipeline pipe{tx};
-      pipe.retain(INT_MAX);
-      const auto structure_id = pipe.insert(m_sql.structure());
-      const auto rows_id = pipe.insert(m_sql.select_rows(detail == HistoryDetail::full));
-      pipe.resume();
-      const auto structure = pipe.retrieve(structure_id);
-      const bool exists = !structure[0][0].is_null();
-      check_structure(structure[0][0], HistorySql::expected_history_columns(),
-                      m_sql.table().qualified());
-      check_structure(structure[0][1], HistorySql::expected_event_columns(),
-                      m_sql.table().schema + "." + m_sql.table().events_table());
-      if (!exists) {
-        pipe.flush();
+      auto described = read_history_described(detail);
+      if (described.outcome == Described::no_table) {
         return std::nullopt;
       }
-      if (structure[0][1].is_null()) {
-        throw HistoryError("the history table " + m_sql.table().qualified() +
-                           " exists but its events table " + m_sql.table().events_table() +
-                           " does not; restore it, or create it empty as docs/migrations.md "
-                           "shows");
+      auto rows = described.outcome == Described::rows
+                      ? std::make_optional(std::move(described.history))
+                      : read_history_catalog(detail);
+      if (rows) {
+        // Sorted here rather than by the server: a sequential scan, no index scan.
+        std::sort(rows->begin(), rows->end(),
+                  [](const AppliedMigration &a, const AppliedMigration &b) {
+                    return a.sequence < b.sequence;
+                  });
       }
-      return to_rows(pipe.retrieve(rows_id));
+      return rows;
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, doing);
     } catch (const pqxx::sql_error &e) {
@@ -498,6 +499,107 @@ private:
   }
 
   // The rows of HistorySql::select_rows, with or without the details.
+  // What read_history_described found: the rows, no history table at all,
+  // or something the catalog query must look into.
+  struct Described {
+    enum { rows, no_table, unclear } outcome = unclear;
+    std::vector<AppliedMigration> history;
+  };
+
+  // The usual case, in one round trip and without a catalog query: whether
+  // the tables exist (to_regclass), both tables' columns from the
+  // descriptions of "SELECT * ... LIMIT 0" results, then the rows. Unclear
+  // when only one table exists or the columns differ: read_history_catalog
+  // then finds out which, and says how.
+  Described read_history_described(HistoryDetail detail) {
+    Described described;
+    pqxx::nontransaction tx{*m_conn};
+    pqxx::pipeline pipe{tx};
+    pipe.retain(INT_MAX);
+    const auto exist_id = pipe.insert(m_sql.tables_exist());
+    const auto history_id = pipe.insert(m_sql.history_probe());
+    const auto events_id = pipe.insert(m_sql.events_probe());
+    const auto rows_id = pipe.insert(m_sql.select_rows(detail == HistoryDetail::full));
+    pipe.resume();
+    const auto exist = pipe.retrieve(exist_id);
+    const bool history_exists = exist[0][0].as<bool>();
+    const bool events_exist = exist[0][1].as<bool>();
+    if (!history_exists || !events_exist) {
+      // The next query fails (the table is missing): that ends the batch.
+      try {
+        pipe.retrieve(history_id);
+      } catch (const pqxx::sql_error &) {
+      }
+      if (!history_exists && !events_exist) {
+        described.outcome = Described::no_table;
+      }
+      return described;
+    }
+    if (described_columns(pipe.retrieve(history_id)) != HistorySql::expected_history_columns() ||
+        described_columns(pipe.retrieve(events_id)) != HistorySql::expected_event_columns()) {
+      pipe.flush();
+      return described;
+    }
+    described.history = to_rows(pipe.retrieve(rows_id));
+    described.outcome = Described::rows;
+    return described;
+  }
+
+  // "name type, ..." of a result's columns, with the type names that
+  // format_type() gives for the types of the history tables ("?" for others).
+  static std::string described_columns(const pqxx::result &r) {
+    std::string columns;
+    for (pqxx::row::size_type i = 0; i < r.columns(); ++i) {
+      const char *type = "?";
+      switch (r.column_type(i)) {
+      case 20:
+        type = "bigint";
+        break;
+      case 23:
+        type = "integer";
+        break;
+      case 25:
+        type = "text";
+        break;
+      case 1184:
+        type = "timestamp with time zone";
+        break;
+      default:
+        break;
+      }
+      columns += (i == 0 ? "" : ", ") + std::string(r.column_name(i)) + " " + type;
+    }
+    return columns;
+  }
+
+  // The structure of both tables from the catalog, then the rows: slower
+  // (a catalog query), but it tells a missing table from a foreign one.
+  std::optional<std::vector<AppliedMigration>> read_history_catalog(HistoryDetail detail) {
+    pqxx::nontransaction tx{*m_conn};
+    pqxx::pipeline pipe{tx};
+    pipe.retain(INT_MAX);
+    const auto structure_id = pipe.insert(m_sql.structure());
+    const auto rows_id = pipe.insert(m_sql.select_rows(detail == HistoryDetail::full));
+    pipe.resume();
+    const auto structure = pipe.retrieve(structure_id);
+    const bool exists = !structure[0][0].is_null();
+    check_structure(structure[0][0], HistorySql::expected_history_columns(),
+                    m_sql.table().qualified());
+    check_structure(structure[0][1], HistorySql::expected_event_columns(),
+                    m_sql.table().schema + "." + m_sql.table().events_table());
+    if (!exists) {
+      pipe.flush();
+      return std::nullopt;
+    }
+    if (structure[0][1].is_null()) {
+      throw HistoryError("the history table " + m_sql.table().qualified() +
+                         " exists but its events table " + m_sql.table().events_table() +
+                         " does not; restore it, or create it empty as docs/migrations.md "
+                         "shows");
+    }
+    return to_rows(pipe.retrieve(rows_id));
+  }
+
   static std::vector<AppliedMigration> to_rows(const pqxx::result &r) {
     const bool full = r.columns() > 7;
     std::vector<AppliedMigration> rows;
@@ -555,7 +657,7 @@ private:
     return events;
   }
 
-  std::unique_ptr<pqxx::connection> m_conn;
+  std::unique_ptr<pqxx::asyncconnection> m_conn; // completed by PendingConnection::finish
   QuietNotices m_notices;
   std::string m_conninfo; // for the side connection that cancels; never printed
   HistorySql m_sql;
@@ -563,27 +665,65 @@ private:
   std::pair<int, int> m_lock_keys;
   std::string m_description;
   bool m_locked = false;
+  bool m_check_writable = false; // require_writable() awaits the next try_lock()
 };
 
 } // namespace
 
-std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
-                                           const std::vector<std::string> &secrets) {
+struct PendingConnection::State {
+  std::string conninfo;
+  HistoryTable history;
+  std::vector<std::string> secrets;
+  std::unique_ptr<pqxx::asyncconnection> conn;
+  std::string error; // why the attempt failed at once (already redacted)
+};
+
+PendingConnection::PendingConnection(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+PendingConnection::PendingConnection(PendingConnection &&) noexcept = default;
+PendingConnection &PendingConnection::operator=(PendingConnection &&) noexcept = default;
+PendingConnection::~PendingConnection() = default;
+
+PendingConnection start_postgres(const std::string &conninfo, const HistoryTable &history,
+                                 const std::vector<std::string> &secrets) {
+  auto state = std::make_unique<PendingConnection::State>();
+  state->conninfo = conninfo;
+  state->history = history;
+  state->secrets = secrets;
   try {
-    auto conn = std::make_unique<pqxx::connection>(conninfo);
+    // PQconnectStart: for a unix socket, the start-up packet is sent here.
+    state->conn = std::make_unique<pqxx::asyncconnection>(conninfo);
+  } catch (const std::exception &e) {
+    state->error = first_line(redact(e.what(), secrets));
+  }
+  return PendingConnection(std::move(state));
+}
+
+std::unique_ptr<Database> PendingConnection::finish() {
+  State &state = *m_state;
+  const auto refused = [&state](const std::string &why) {
+    return ConnectionError("cannot connect to " + describe_conninfo(state.conninfo) + ": " + why);
+  };
+  if (!state.conn) {
+    throw refused(state.error.empty() ? "connection already used" : state.error);
+  }
+  try {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    state.conn->activate(); // waits for the session
     // A silent reconnect would drop the session lock; fail instead.
-    conn->inhibit_reactivation(true);
+    state.conn->inhibit_reactivation(true);
 #pragma GCC diagnostic pop
-    return std::make_unique<PgDatabase>(std::move(conn), conninfo, history, secrets);
-  } catch (const pqxx::failure &e) {
-    throw ConnectionError("cannot connect to " + describe_conninfo(conninfo) + ": " +
-                          first_line(redact(e.what(), secrets)));
-  } catch (const std::invalid_argument &e) {
-    throw ConnectionError("cannot connect to " + describe_conninfo(conninfo) + ": " +
-                          first_line(redact(e.what(), secrets)));
+  } catch (const std::exception &e) {
+    state.conn.reset();
+    throw refused(first_line(redact(e.what(), state.secrets)));
   }
+  return std::make_unique<PgDatabase>(std::move(state.conn), state.conninfo, state.history,
+                                      state.secrets);
+}
+
+std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
+                                           const std::vector<std::string> &secrets) {
+  return start_postgres(conninfo, history, secrets).finish();
 }
 
 std::chrono::milliseconds wait_for_server(const std::string &conninfo,

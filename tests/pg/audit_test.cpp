@@ -165,6 +165,21 @@ TEST_CASE("a history table of another structure is refused and left untouched") 
              "description text, installed_on timestamptz DEFAULT now())");
     db.query("INSERT INTO public.migration_history (version, description) VALUES (1, 'theirs')");
   }
+  SECTION("the history table, one column more") {
+    table = "public.migration_history";
+    REQUIRE(run_migrate(db, dir.path(), {"baseline", "20240101000000"}).code == 0);
+    db.query("ALTER TABLE public.migration_history ADD COLUMN note text");
+  }
+  SECTION("the history table, a column of another type") {
+    table = "public.migration_history";
+    REQUIRE(run_migrate(db, dir.path(), {"baseline", "20240101000000"}).code == 0);
+    db.query("ALTER TABLE public.migration_history ALTER COLUMN progress TYPE bigint");
+  }
+  SECTION("the events table of an existing history, one column less") {
+    table = "public.migration_history_events";
+    REQUIRE(run_migrate(db, dir.path(), {"baseline", "20240101000000"}).code == 0);
+    db.query("ALTER TABLE public.migration_history_events DROP COLUMN message");
+  }
   SECTION("the events table") {
     table = "public.migration_history_events";
     db.query("CREATE TABLE public.migration_history_events (id serial, what text)");

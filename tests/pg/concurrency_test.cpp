@@ -94,3 +94,49 @@ TEST_CASE("status does not take the lock") {
   CHECK(result.code == 0);
   CHECK_THAT(result.out, Contains("0 applied, 1 pending"));
 }
+
+TEST_CASE("an up with nothing to do neither waits for the lock nor needs a writable target") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);", std::nullopt);
+  const std::vector<std::string> up{"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                                    "--lock-timeout", "0",           "up"};
+  REQUIRE(run(up).code == 0);
+
+  SECTION("while another session holds the lock") {
+    LockHolderSession holder(db);
+    auto idle = run(up);
+    CHECK(idle.code == 0);
+    CHECK_THAT(idle.out, Contains("nothing to do"));
+    // A pending migration still needs the lock: exit 5, nothing applied.
+    write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
+                    std::nullopt);
+    auto blocked = run(up);
+    CHECK(blocked.code == 5);
+    CHECK_FALSE(db.table_exists("three"));
+  }
+  SECTION("on a read-only target") {
+    pqxx::connection admin{"dbname=postgres"};
+    pqxx::nontransaction{admin}.exec("ALTER DATABASE " + db.name() +
+                                     " SET default_transaction_read_only = on");
+    auto idle = run(up);
+    CHECK(idle.code == 0);
+    CHECK_THAT(idle.out, Contains("nothing to do"));
+    write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
+                    std::nullopt);
+    auto refused = run(up);
+    CHECK(refused.code == 6);
+    CHECK_THAT(refused.err, Contains("read-only"));
+    pqxx::nontransaction{admin}.exec("ALTER DATABASE " + db.name() +
+                                     " RESET default_transaction_read_only");
+    CHECK_FALSE(db.table_exists("three"));
+  }
+  SECTION("an edited applied migration is still refused") {
+    write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id bigint);",
+                    std::nullopt);
+    auto edited = run(up);
+    CHECK(edited.code == 4);
+    CHECK_THAT(edited.err, Contains("20240101000000_one"));
+  }
+}
