@@ -34,7 +34,7 @@ struct Target {
 
 Target open_target(const Settings &settings) {
   auto pending = start_postgres(session_conninfo(settings), settings.history, settings.secrets);
-  auto disk = read_tree(settings.dir);
+  auto disk = read_tree(settings.dir, settings.checksum_cache);
   return Target{std::move(disk), pending.finish()};
 }
 
@@ -317,6 +317,10 @@ int run_config(const Context &context, const ConfigOptions &options) {
       {"templates",
        settings.templates ? std::optional<std::string>(settings.templates->string()) : std::nullopt,
        "built in"},
+      {"checksum_cache",
+       settings.checksum_cache ? std::optional<std::string>(settings.checksum_cache->string())
+                               : std::nullopt,
+       "off"},
   };
   const std::string file = settings.config_file ? settings.config_file->string() : "";
   if (options.json) {

@@ -1,5 +1,6 @@
 #include "migrate/settings.hpp"
 
+#include "migrate/checksum_cache.hpp"
 #include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
 
@@ -180,6 +181,10 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
   origins["templates"] = file_or_default("templates");
   settings.protected_env = config.protected_env;
   origins["protected"] = file_or_default("protected");
+  // Not empty-means-unset like the others: MIGRATE_CACHE_DIR= turns the cache off.
+  settings.checksum_cache =
+      checksum_cache_dir(lookup("MIGRATE_CACHE_DIR"), lookup("XDG_CACHE_HOME"), lookup("HOME"),
+                         origins["checksum_cache"]);
   return settings;
 }
 

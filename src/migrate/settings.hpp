@@ -38,13 +38,16 @@ struct Settings {
   std::optional<std::chrono::milliseconds> statement_timeout;
   unsigned lock_retries = 0;
   std::optional<std::filesystem::path> templates;
+  // Where read_tree keeps its checksum cache (checksum_cache.hpp); none: off.
+  // From MIGRATE_CACHE_DIR (empty or "off": none), XDG_CACHE_HOME or HOME.
+  std::optional<std::filesystem::path> checksum_cache;
 
   std::string environment;                          // the environment in effect
   std::optional<std::filesystem::path> config_file; // the file read, if any
   bool protected_env = false; // `protected: true`: down, redo and baseline need --yes
   // Where each setting came from, by name (database, dir, history_table,
   // lock_timeout, ddl_lock_timeout, statement_timeout, lock_retries,
-  // templates, environment, protected): "--dir", "MIGRATE_DIR",
+  // templates, environment, protected, checksum_cache): "--dir", "MIGRATE_DIR",
   // "migrate.yaml:4:8", "libpq" (PG* variables) or "default".
   std::map<std::string, std::string> origins;
   // Worth telling the user before anything runs, one line each (e.g. a

@@ -1,5 +1,6 @@
 #include "migrate/source.hpp"
 
+#include "migrate/checksum_cache.hpp"
 #include "migrate/error.hpp"
 #include "migrate/sha256.hpp"
 
@@ -76,9 +77,19 @@ private:
 
 // Reads and hashes the up.sql of every migration, on up to `threads`
 // threads. Returns, per migration, 0 or the errno of reading its up.sql.
-std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations) {
+// With a `cache` (matched with `migrations`), stamps each up.sql first, into
+// `stamps`, and takes the checksum of a file whose stamp is as recorded from
+// the cache instead. Counts into `stats`.
+std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations,
+                               const ChecksumCache *cache, std::vector<FileStamp> &stamps,
+                               std::vector<char> &hits, TreeStats &stats) {
   std::vector<int> errors(migrations.size(), 0);
+  if (cache != nullptr) {
+    stamps.assign(migrations.size(), FileStamp{});
+    hits.assign(migrations.size(), 0);
+  }
   std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> cached{0};
   constexpr std::size_t k_chunk = 32;
   auto work = [&]() {
     Sha256 hasher;
@@ -94,6 +105,18 @@ std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations) {
         Migration &m = migrations[i];
         path = m.id();
         path += "/up.sql";
+        if (cache != nullptr) {
+          if (auto stamp = stamp_file(dir_fd, path.c_str())) {
+            stamps[i] = *stamp;
+            if (auto sum = cache->lookup(i, *stamp)) {
+              m.has_up = true;
+              m.checksum = std::move(*sum);
+              hits[i] = 1;
+              cached.fetch_add(1, std::memory_order_relaxed);
+              continue;
+            }
+          }
+        }
         errors[i] = read_file_at(dir_fd, path.c_str(), content, true);
         if (errors[i] == 0) {
           m.has_up = true;
@@ -114,6 +137,8 @@ std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations) {
   for (auto &helper : helpers) {
     helper.join();
   }
+  stats.cached = cached.load();
+  stats.hashed = migrations.size() - stats.cached;
   return errors;
 }
 
@@ -140,6 +165,11 @@ void write_new_file(const fs::path &path, const std::string &content) {
 } // namespace
 
 std::vector<Migration> read_tree(const fs::path &dir) {
+  return read_tree(dir, std::nullopt);
+}
+
+std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::path> &cache_dir,
+                                 TreeStats *stats, std::chrono::nanoseconds racy) {
   const DirFd top(dir);
   if (top.get() < 0) {
     throw TreeError(dir.string() +
@@ -200,9 +230,26 @@ std::vector<Migration> read_tree(const fs::path &dir) {
                       (dir / migrations[i - 1].id()).string() + ")");
     }
   }
-  const std::vector<int> errors = hash_up_files(top.get(), migrations);
+  std::optional<ChecksumCache> cache;
+  if (cache_dir) {
+    cache.emplace(*cache_dir, dir, racy);
+    cache->load();
+    cache->match(migrations);
+  }
+  std::vector<FileStamp> stamps;
+  std::vector<char> hits;
+  TreeStats counted;
+  const std::vector<int> errors =
+      hash_up_files(top.get(), migrations, cache ? &*cache : nullptr, stamps, hits, counted);
+  if (stats != nullptr) {
+    *stats = counted;
+  }
+  std::string prefix = dir.string();
+  if (!prefix.empty() && prefix.back() != '/') {
+    prefix += '/';
+  }
   for (std::size_t i = 0; i < migrations.size(); ++i) {
-    migrations[i].dir = (dir / migrations[i].id()).string();
+    migrations[i].dir = prefix + migrations[i].id(); // as (dir / id()).string(), cheaper
     if (errors[i] == ENOENT) {
       throw TreeError(migrations[i].up_path().string() + ": missing");
     }
@@ -210,6 +257,9 @@ std::vector<Migration> read_tree(const fs::path &dir) {
       throw TreeError(migrations[i].up_path().string() +
                       ": cannot read: " + std::strerror(errors[i]));
     }
+  }
+  if (cache) {
+    cache->save(migrations, stamps, hits);
   }
   return migrations;
 }

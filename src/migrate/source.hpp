@@ -5,6 +5,7 @@
 #include "migrate/migration.hpp"
 #include "migrate/templates.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -22,6 +23,22 @@ namespace migrate {
 // (see check_migration_dir). Returns the migrations sorted by version.
 // Throws TreeError naming the path of the first problem, in version order.
 std::vector<Migration> read_tree(const std::filesystem::path &dir);
+
+// What read_tree did for the checksums.
+struct TreeStats {
+  std::size_t hashed = 0; // up.sql files read and hashed
+  std::size_t cached = 0; // checksums taken from the cache
+};
+
+// The same, with the checksum cache kept in `cache_dir` (see
+// checksum_cache.hpp; std::nullopt: none): an up.sql whose inode, size, mtime
+// and ctime are as recorded is stat'ed, not read. The cache is rewritten
+// when it changed, without the files changed less than `racy` before.
+// Fills `stats` when given.
+std::vector<Migration> read_tree(const std::filesystem::path &dir,
+                                 const std::optional<std::filesystem::path> &cache_dir,
+                                 TreeStats *stats = nullptr,
+                                 std::chrono::nanoseconds racy = std::chrono::seconds(2));
 
 // Refuses a migration directory holding anything but up.sql, down.sql,
 // hidden entries and README* files: a stray file (say `seed.sql`) would
