@@ -281,7 +281,7 @@ private:
                             [](const std::optional<LockHolder> &) {})) {
             break;
           }
-          const auto rows = history_rows(*fresh, HistoryDetail::planning);
+          const auto rows = history_rows(*fresh, HistoryDetail::forward);
           fresh->unlock();
           const bool present =
               std::any_of(rows.begin(), rows.end(), [&](const AppliedMigration &row) {
@@ -422,7 +422,7 @@ bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOp
   if (reverts(options)) {
     return false;
   }
-  const auto history = history_rows(db, HistoryDetail::planning);
+  const auto history = history_rows(db, HistoryDetail::forward);
   if (unfinished(history) != nullptr) {
     return false;
   }
@@ -457,7 +457,8 @@ std::vector<AppliedMigration> history_rows(Database &db, HistoryDetail detail) {
 
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options) {
-  const auto history = history_rows(db, HistoryDetail::planning);
+  const auto history =
+      history_rows(db, reverts(options) ? HistoryDetail::planning : HistoryDetail::forward);
   if (reverts(options)) {
     read_down_files(disk, history);
   }
@@ -482,7 +483,8 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   }
   LockGuard guard(db);
   // Read after the lock: another runner may have just finished.
-  auto stored = db.read_history(HistoryDetail::planning);
+  auto stored =
+      db.read_history(reverts(options) ? HistoryDetail::planning : HistoryDetail::forward);
   const bool history_exists = stored.has_value();
   const std::vector<AppliedMigration> history =
       stored ? std::move(*stored) : std::vector<AppliedMigration>{};

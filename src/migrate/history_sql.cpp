@@ -200,9 +200,9 @@ std::string HistorySql::events_probe() const {
   return "SELECT * FROM " + events_sql() + " LIMIT 0";
 }
 
-std::string HistorySql::select_rows(bool full) const {
-  return std::string("SELECT version, name, checksum, coalesce(down_checksum, ''), id, state, "
-                     "progress") +
+std::string HistorySql::select_rows(bool with_down, bool full) const {
+  return std::string("SELECT version, name, checksum, ") +
+         (with_down ? "coalesce(down_checksum, '')" : "''") + ", id, state, progress" +
          (full ? ", to_char(applied_at AT TIME ZONE 'UTC', "
                  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by"
                : "") +

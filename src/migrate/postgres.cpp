@@ -519,7 +519,8 @@ private:
     const auto exist_id = pipe.insert(m_sql.tables_exist());
     const auto history_id = pipe.insert(m_sql.history_probe());
     const auto events_id = pipe.insert(m_sql.events_probe());
-    const auto rows_id = pipe.insert(m_sql.select_rows(detail == HistoryDetail::full));
+    const auto rows_id = pipe.insert(m_sql.select_rows(detail != HistoryDetail::forward,
+                                                       detail == HistoryDetail::full));
     pipe.resume();
     const auto exist = pipe.retrieve(exist_id);
     const bool history_exists = exist[0][0].as<bool>();
@@ -579,7 +580,8 @@ private:
     pqxx::pipeline pipe{tx};
     pipe.retain(INT_MAX);
     const auto structure_id = pipe.insert(m_sql.structure());
-    const auto rows_id = pipe.insert(m_sql.select_rows(detail == HistoryDetail::full));
+    const auto rows_id = pipe.insert(m_sql.select_rows(detail != HistoryDetail::forward,
+                                                       detail == HistoryDetail::full));
     pipe.resume();
     const auto structure = pipe.retrieve(structure_id);
     const bool exists = !structure[0][0].is_null();
