@@ -486,7 +486,7 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   auto stored =
       db.read_history(reverts(options) ? HistoryDetail::planning : HistoryDetail::forward);
   const bool history_exists = stored.has_value();
-  const std::vector<AppliedMigration> history =
+  std::vector<AppliedMigration> history =
       stored ? std::move(*stored) : std::vector<AppliedMigration>{};
   if (reverts(options)) {
     read_down_files(disk, history);
@@ -494,7 +494,11 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   for (const auto &warning : checksum_warnings(disk, history)) {
     reporter.warning(warning);
   }
-  const auto prepared = prepare_run(db, disk, history, options, false);
+  auto prepared = prepare_run(db, disk, history, options, false);
+  // Planned and checked: from here on a run holds only its steps, not the
+  // tree and the history too (a few MB at 10000 migrations).
+  std::vector<Migration>().swap(disk);
+  std::vector<AppliedMigration>().swap(history);
   if (!prepared.empty() && !history_exists) {
     db.create_history();
   }
@@ -502,6 +506,7 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
     db.begin();
   }
   RunResult &result = runner.result();
+  result.done.reserve(prepared.size());
   PreparedStep current;
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     runner.stop_if_interrupted("between steps");
@@ -514,7 +519,7 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
       runner.run_no_transaction(current, current.resume_from);
     }
     reporter.step_done(current.step, since(step_start));
-    result.done.push_back(current.step);
+    result.done.push_back(std::move(prepared[i].step)); // not needed again
   }
   if (options.single_transaction && !prepared.empty()) {
     if (auto failure = db.commit()) {

@@ -2,6 +2,9 @@
 
 #include "migrate/error.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 namespace migrate {
 
 namespace {
@@ -203,10 +206,10 @@ std::string HistorySql::events_probe() const {
 std::string HistorySql::select_rows(bool with_down, bool full) const {
   return std::string("SELECT version, name, checksum, ") +
          (with_down ? "coalesce(down_checksum, '')" : "''") + ", id, state, progress" +
-         (full ? ", to_char(applied_at AT TIME ZONE 'UTC', "
-                 "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by"
-               : "") +
-         " FROM " + history_sql();
+         // Seconds since the epoch, formatted by the client (format_epoch_utc): to_char
+         // cost the server 5-15 ms at 10000 rows, date_part under 1 ms.
+         (full ? ", date_part('epoch', applied_at), execution_ms, applied_by" : "") + " FROM " +
+         history_sql();
 }
 
 std::string HistorySql::select_events(std::size_t limit) const {
@@ -331,6 +334,36 @@ std::string HistorySql::insert_event(const Event &event) const {
          nullable(event.sqlstate) + ", " + nullable(event.file) + ", " +
          (event.line > 0 ? std::to_string(event.line) : std::string("NULL")) + ", " +
          nullable(event.message) + ")";
+}
+
+std::string format_epoch_utc(const std::string &seconds) {
+  // Digits only: strtod would round, and to_char truncates.
+  std::size_t i = 0;
+  long long whole = 0;
+  while (i < seconds.size() && seconds[i] >= '0' && seconds[i] <= '9' && i < 15) {
+    whole = whole * 10 + (seconds[i] - '0');
+    ++i;
+  }
+  int millis = 0;
+  if (i == 0 || (i < seconds.size() && seconds[i] != '.')) {
+    return seconds; // negative, exponent, infinity: not from a real apply
+  }
+  if (i < seconds.size()) {
+    ++i;
+    for (int digit = 0; digit < 3; ++digit, ++i) {
+      const bool has = i < seconds.size() && seconds[i] >= '0' && seconds[i] <= '9';
+      millis = millis * 10 + (has ? seconds[i] - '0' : 0);
+    }
+  }
+  const auto t = static_cast<std::time_t>(whole);
+  std::tm parts{};
+  if (gmtime_r(&t, &parts) == nullptr) {
+    return seconds;
+  }
+  char out[96]; // room for any int, as the compiler wants
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
+                parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, millis);
+  return out;
 }
 
 } // namespace migrate

@@ -99,11 +99,10 @@ public:
   // sequential scan costs the server less than the id index), in the column
   // order postgres.cpp reads:
   // version, name, checksum, down_checksum, id, state, progress, and with
-  // `full` also applied_at (ISO 8601 UTC), execution_ms, applied_by. Without
-  // `full` the server formats no timestamps (a third of its time at 10000
-  // rows).
-  // Without `with_down`, down_checksum is '' in every row (an up has no use
-  // for it: a quarter of the bytes).
+  // `full` also applied_at (seconds since the epoch, date_part: format it
+  // with format_epoch_utc), execution_ms, applied_by. Without `with_down`,
+  // down_checksum is '' in every row (an up has no use for it: a quarter of
+  // the bytes).
   std::string select_rows(bool with_down, bool full) const;
 
   // The newest `limit` events, newest first.
@@ -147,5 +146,11 @@ private:
 
   HistoryTable m_table;
 };
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ" (milliseconds truncated, as to_char's MS) of a
+// float8 text of seconds since 1970-01-01 UTC, as date_part('epoch', ...)
+// prints it ("1795455886.481792"). Returns the text unchanged when it is not
+// such a number.
+std::string format_epoch_utc(const std::string &seconds);
 
 } // namespace migrate

@@ -519,8 +519,8 @@ private:
     const auto exist_id = pipe.insert(m_sql.tables_exist());
     const auto history_id = pipe.insert(m_sql.history_probe());
     const auto events_id = pipe.insert(m_sql.events_probe());
-    const auto rows_id = pipe.insert(m_sql.select_rows(detail != HistoryDetail::forward,
-                                                       detail == HistoryDetail::full));
+    const auto rows_id = pipe.insert(
+        m_sql.select_rows(detail != HistoryDetail::forward, detail == HistoryDetail::full));
     pipe.resume();
     const auto exist = pipe.retrieve(exist_id);
     const bool history_exists = exist[0][0].as<bool>();
@@ -580,8 +580,8 @@ private:
     pqxx::pipeline pipe{tx};
     pipe.retain(INT_MAX);
     const auto structure_id = pipe.insert(m_sql.structure());
-    const auto rows_id = pipe.insert(m_sql.select_rows(detail != HistoryDetail::forward,
-                                                       detail == HistoryDetail::full));
+    const auto rows_id = pipe.insert(
+        m_sql.select_rows(detail != HistoryDetail::forward, detail == HistoryDetail::full));
     pipe.resume();
     const auto structure = pipe.retrieve(structure_id);
     const bool exists = !structure[0][0].is_null();
@@ -619,7 +619,7 @@ private:
                                                              : RowState::applied;
       applied.progress = row[6].as<std::size_t>();
       if (full) {
-        applied.applied_at = row[7].c_str();
+        applied.applied_at = format_epoch_utc(row[7].c_str());
         applied.execution_ms = row[8].as<std::int64_t>();
         applied.applied_by = row[9].c_str();
       }

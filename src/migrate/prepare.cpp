@@ -87,6 +87,8 @@ void release(PreparedStep &prepared) {
   prepared.sql = std::string();
   prepared.statements = std::vector<Statement>();
   prepared.file = std::filesystem::path();
+  prepared.checksum = std::string(); // reload() computes them again
+  prepared.down_checksum = std::string();
 }
 
 PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults) {

@@ -41,7 +41,8 @@ struct PreparedStep {
 // a statement that cannot run inside a transaction (saying how to mark it).
 PreparedStep prepare_step(const Step &step, const Timeouts &defaults);
 
-// Frees what `prepared` holds of its file (text, statements, path) once it
+// Frees what `prepared` holds of its file (text, statements, path, checksums
+// but file_checksum) once it
 // has been checked, so that a long plan does not keep every file in memory;
 // reload() reads it again just before it runs.
 void release(PreparedStep &prepared);

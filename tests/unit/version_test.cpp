@@ -1,3 +1,4 @@
+#include "migrate/history_sql.hpp"
 #include "migrate/version.hpp"
 
 #include <catch2/catch.hpp>
@@ -179,4 +180,16 @@ TEST_CASE("slugify caps the length at 100 characters", "[version]") {
     CHECK(slug.size() <= 100);
     CHECK(parse_dir_name("20240101120000_" + slug).has_value());
   }
+}
+
+TEST_CASE("format_epoch_utc formats date_part('epoch') text as to_char did", "[history]") {
+  using migrate::format_epoch_utc;
+  CHECK(format_epoch_utc("1795455886.481792") == "2026-11-23T17:44:46.481Z");
+  CHECK(format_epoch_utc("1795455886.48") == "2026-11-23T17:44:46.480Z");
+  CHECK(format_epoch_utc("1795455886.4819") == "2026-11-23T17:44:46.481Z"); // truncated
+  CHECK(format_epoch_utc("1795455886") == "2026-11-23T17:44:46.000Z");
+  CHECK(format_epoch_utc("0") == "1970-01-01T00:00:00.000Z");
+  CHECK(format_epoch_utc("-1.5") == "-1.5");
+  CHECK(format_epoch_utc("1e+20") == "1e+20");
+  CHECK(format_epoch_utc("Infinity") == "Infinity");
 }
