@@ -13,6 +13,7 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <thread>
 
 namespace migrate::cli {
 
@@ -23,19 +24,53 @@ std::string session_conninfo(const Settings &settings) {
   return with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
 }
 
-// The migrations tree of `settings` and a session on its target. The tree is
-// read and validated while the server sets the session up; a problem in the
-// tree is reported before (and instead of) a connection problem, and nothing
-// is sent to the server before the tree is known to be valid.
+// The migrations tree of `settings` and a session on its target, and, when
+// `prefetch` says so, the history rows with that detail. The tree is read on
+// another thread while the server sets the session up and answers the
+// history query: the first moments of a run wait on the server and the
+// filesystem at once. Before the tree is known to be valid nothing but that
+// read-only query is sent, and a problem in the tree is reported before (and
+// instead of) a problem with the connection or the history.
 struct Target {
   std::vector<Migration> disk;
   std::unique_ptr<Database> db;
+  std::optional<std::vector<AppliedMigration>> history; // with prefetch: nullopt = no table
 };
 
-Target open_target(const Settings &settings) {
+Target open_target(const Settings &settings, std::optional<HistoryDetail> prefetch = std::nullopt) {
   auto pending = start_postgres(session_conninfo(settings), settings.history, settings.secrets);
-  auto disk = read_tree(settings.dir, settings.checksum_cache);
-  return Target{std::move(disk), pending.finish()};
+  Target target;
+  std::exception_ptr tree_error;
+  std::thread reader([&target, &tree_error, &settings]() {
+    try {
+      target.disk = read_tree(settings.dir, settings.checksum_cache);
+    } catch (...) {
+      tree_error = std::current_exception();
+    }
+  });
+  std::exception_ptr db_error;
+  try {
+    target.db = pending.finish();
+    if (prefetch) {
+      target.history = target.db->read_history(*prefetch);
+    }
+  } catch (...) {
+    db_error = std::current_exception();
+  }
+  reader.join();
+  if (tree_error) {
+    std::rethrow_exception(tree_error);
+  }
+  if (db_error) {
+    std::rethrow_exception(db_error);
+  }
+  return target;
+}
+
+// What an `up` reads first (see run()); nothing for down and redo.
+std::optional<HistoryDetail> first_read(Direction direction, bool redo) {
+  return direction == Direction::up && !redo ? std::optional<HistoryDetail>(HistoryDetail::forward)
+                                             : std::nullopt;
 }
 
 Version version_of(const std::string &text, const char *what) {
@@ -88,8 +123,8 @@ RunOptions run_options_for(const Context &context, const MigrateOptions &options
 }
 
 int show_plan(const Context &context, const RunOptions &run_options, bool json) {
-  auto [disk, db] = open_target(context.settings);
-  const auto steps = preview(*db, std::move(disk), run_options);
+  auto target = open_target(context.settings);
+  const auto steps = preview(*target.db, std::move(target.disk), run_options);
   if (json) {
     print_plan_json(std::cout, steps);
   } else {
@@ -116,8 +151,12 @@ int migrate_json(const Context &context, const MigrateOptions &options, Directio
     if (direction == Direction::down) {
       confirm(context, options.yes, std::string("migrate ") + command);
     }
-    auto [disk, db] = open_target(context.settings);
-    run(*db, std::move(disk), run_options, reporter);
+    auto target = open_target(context.settings, first_read(direction, redo));
+    if (first_read(direction, redo)) {
+      run(*target.db, std::move(target.disk), run_options, reporter, std::move(target.history));
+    } else {
+      run(*target.db, std::move(target.disk), run_options, reporter);
+    }
     kept = reporter.done().size();
   } catch (const MigrationFailed &failure) {
     print_failure(std::cerr, failure, context.style);
@@ -150,11 +189,13 @@ int migrate_command(const Context &context, const MigrateOptions &options, Direc
   if (direction == Direction::down) {
     confirm(context, options.yes, std::string("migrate ") + command);
   }
-  // The whole tree is validated before connecting.
-  auto [disk, db] = open_target(context.settings);
+  auto target = open_target(context.settings, first_read(direction, redo));
   TextReporter reporter(std::cout, std::cerr, context.style);
   try {
-    const auto result = run(*db, std::move(disk), run_options, reporter);
+    const auto result = first_read(direction, redo)
+                            ? run(*target.db, std::move(target.disk), run_options, reporter,
+                                  std::move(target.history))
+                            : run(*target.db, std::move(target.disk), run_options, reporter);
     print_summary(std::cout, result, verb, context.style);
   } catch (const MigrationFailed &failure) {
     std::cout.flush();
@@ -212,9 +253,8 @@ int run_plan(const Context &context, const PlanOptions &options) {
 }
 
 int run_status(const Context &context, const StatusOptions &options) {
-  auto [disk, db] = open_target(context.settings);
-  const auto history = history_rows(*db, HistoryDetail::full);
-  const auto rows = status(disk, history);
+  auto target = open_target(context.settings, HistoryDetail::full);
+  const auto rows = status(target.disk, target.history.value_or(std::vector<AppliedMigration>{}));
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {
@@ -241,8 +281,8 @@ int run_log(const Context &context, const LogOptions &options) {
 
 int run_accept(const Context &context, const VersionOptions &options) {
   const Version version = version_of(options.version, "accept");
-  auto [disk, db] = open_target(context.settings);
-  const auto old = accept(*db, disk, version, maintenance_options(context));
+  auto target = open_target(context.settings);
+  const auto old = accept(*target.db, target.disk, version, maintenance_options(context));
   if (!old) {
     std::cout << format_version(version) << ": the files match the recorded checksums; "
               << "nothing to accept" << std::endl;
@@ -256,8 +296,8 @@ int run_accept(const Context &context, const VersionOptions &options) {
 int run_baseline(const Context &context, const VersionOptions &options) {
   const Version version = version_of(options.version, "baseline");
   confirm(context, options.yes, "migrate baseline");
-  auto [disk, db] = open_target(context.settings);
-  const auto recorded = baseline(*db, disk, version, maintenance_options(context));
+  auto target = open_target(context.settings);
+  const auto recorded = baseline(*target.db, target.disk, version, maintenance_options(context));
   for (const auto &migration : recorded) {
     std::cout << "baseline " << migration.id() << std::endl;
   }

@@ -417,12 +417,15 @@ bool reverts(const RunOptions &options) {
 // the answer cannot go stale; anything else (steps to run, a half-done
 // migration, a refusal of the planner) is left to the locked path, which reads
 // again and reports it. Reports the checksum warnings when it answers yes.
+// `first_read`: that read, when the caller made it.
 bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOptions &options,
-                   Reporter &reporter) {
+                   Reporter &reporter,
+                   std::optional<std::optional<std::vector<AppliedMigration>>> first_read) {
   if (reverts(options)) {
     return false;
   }
-  const auto history = history_rows(db, HistoryDetail::forward);
+  const auto history = first_read ? first_read->value_or(std::vector<AppliedMigration>{})
+                                  : history_rows(db, HistoryDetail::forward);
   if (unfinished(history) != nullptr) {
     return false;
   }
@@ -465,10 +468,13 @@ std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
   return prepare_run(db, disk, history, options, true);
 }
 
-RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
-              Reporter &reporter) {
+namespace {
+
+RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &options,
+                   Reporter &reporter,
+                   std::optional<std::optional<std::vector<AppliedMigration>>> first_read) {
   const auto start = Clock::now();
-  if (nothing_to_do(db, disk, options, reporter)) {
+  if (nothing_to_do(db, disk, options, reporter, std::move(first_read))) {
     RunResult idle;
     idle.elapsed = since(start);
     return idle;
@@ -528,6 +534,18 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
   }
   result.elapsed = since(start);
   return result;
+}
+
+} // namespace
+
+RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
+              Reporter &reporter) {
+  return run_from(db, std::move(disk), options, reporter, std::nullopt);
+}
+
+RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
+              Reporter &reporter, std::optional<std::vector<AppliedMigration>> history) {
+  return run_from(db, std::move(disk), options, reporter, std::move(history));
 }
 
 } // namespace migrate

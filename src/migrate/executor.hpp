@@ -122,6 +122,12 @@ private:
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
               Reporter &reporter);
 
+// The same, with the unlocked first read of an `up` already done by the
+// caller: `history` as db.read_history(HistoryDetail::forward) returned it
+// (std::nullopt: no table). Lets the caller read it while reading the tree.
+RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
+              Reporter &reporter, std::optional<std::vector<AppliedMigration>> history);
+
 // What `run` would do, without taking the lock or writing anything: the
 // prepared steps of the plan (same refusals as run, except the lock and the
 // read-only check).
