@@ -15,9 +15,11 @@
 # Prints key=value lines on stdout:
 #   up_empty   migrate up from an empty database, all N migrations
 #   up_one     migrate up --count 1 from an empty database
+#   up_next    migrate up --count 1 again (the history table exists)
 #   noop       migrate up with everything applied
 #   status     migrate status with everything applied
 #   down       migrate down --to 0 with everything applied
+#   down_one   migrate down --count 1 (two applied)
 #   pids       backends seen per run (expected 1 each)
 # and writes the logged statements of each run to WORKDIR/rtt-<run>.log.
 set -euo pipefail
@@ -102,9 +104,11 @@ count() {
 m=("$migrate" -m "$tree/migrations")
 count up_empty "${m[@]}" --database-url dbname=bench_rtt_a up
 count up_one "${m[@]}" --database-url dbname=bench_rtt_b up --count 1
+count up_next "${m[@]}" --database-url dbname=bench_rtt_b up --count 1
 count noop "${m[@]}" --database-url dbname=bench_rtt_a up
 count status "${m[@]}" --database-url dbname=bench_rtt_a status
 count down "${m[@]}" --database-url dbname=bench_rtt_a down --to 0
+count down_one "${m[@]}" --database-url dbname=bench_rtt_b down --count 1
 echo "pids=${pids_seen[*]}"
 
 q "DROP DATABASE bench_rtt_a WITH (FORCE)" >/dev/null

@@ -174,12 +174,17 @@ cat "$out/rtt.txt" >&2
 rtt() { sed -n "s/^$1=//p" "$out/rtt.txt"; }
 rt_up_empty=$(rtt up_empty)
 rt_up_one=$(rtt up_one)
+rt_up_next=$(rtt up_next)
 rt_noop=$(rtt noop)
 rt_status=$(rtt status)
 rt_down=$(rtt down)
+rt_down_one=$(rtt down_one)
 rt_per_step=$(awk -v a="$rt_up_empty" -v b="$rt_up_one" -v n="$rtt_n" 'BEGIN {printf "%.2f", (a - b) / (n - 1)}')
-rt_first=$(awk -v b="$rt_up_one" -v f="$rt_noop" -v s="$rt_per_step" 'BEGIN {printf "%.2f", b - f - s}')
-rt_per_down=$(awk -v d="$rt_down" -v f="$rt_noop" -v n="$rtt_n" 'BEGIN {printf "%.2f", (d - f) / n}')
+# Fixed per up run that has work: one step less than up --count 1 on an existing history.
+rt_up_fixed=$(awk -v b="$rt_up_next" -v s="$rt_per_step" 'BEGIN {printf "%.2f", b - s}')
+rt_first=$(awk -v b="$rt_up_one" -v x="$rt_up_next" 'BEGIN {printf "%.2f", b - x}')
+rt_down_fixed=$((rt_down_one - 1))
+rt_per_down=$(awk -v d="$rt_down" -v f="$rt_down_fixed" -v n="$rtt_n" 'BEGIN {printf "%.2f", (d - f) / n}')
 
 # ------------------------------------------------------------ benchmarks
 
@@ -401,8 +406,8 @@ fi
     printf '%-7s %-12s %12s %12s %7s  %s\n' "$n" "$op" "$(fmt_time "$m")" "$(fmt_time "$p")" \
       "${r}x" "$(verdict "$r" "$(target "$op" "$n")")"
   done
-  printf '\nround trips: fixed (no-op up) %s, per up step %s, first run extra %s, status %s, per down step %s\n' \
-    "$rt_noop" "$rt_per_step" "$rt_first" "$rt_status" "$rt_per_down"
+  printf '\nround trips: no-op up %s, up fixed %s + %s per step (+ %s on the first run), status %s, down fixed %s + %s per step\n' \
+    "$rt_noop" "$rt_up_fixed" "$rt_per_step" "$rt_first" "$rt_status" "$rt_down_fixed" "$rt_per_down"
   printf '\npeak RSS (MiB): N, migrate up / no-op up / status / down, psql up / SELECT 1 / down\n'
   for n in "${size_list[@]}"; do
     printf '%-7s %6s %6s %6s %6s   %6s %6s %6s\n' "$n" \
@@ -531,14 +536,17 @@ included.
 |---|---:|
 | \`up\` from empty, all $rtt_n | $rt_up_empty |
 | \`up --count 1\` from empty | $rt_up_one |
+| \`up --count 1\` again (history table exists) | $rt_up_next |
 | no-op \`up\` (everything applied) | $rt_noop |
 | \`status\` | $rt_status |
 | \`down --to 0\` (everything applied) | $rt_down |
+| \`down --count 1\` | $rt_down_one |
 
-- Fixed per \`up\` run: **$rt_noop** (no-op up). Target: ≤ 4. $(verdict "$rt_noop" 4)
+- No-op \`up\`: **$rt_noop**.
+- Fixed per \`up\` run with work: up --count 1 on an existing history − 1 step = **$rt_up_fixed**. Target: ≤ 4. $(verdict "$rt_up_fixed" 4)
 - Per up step: (up all − up --count 1) / (N − 1) = **$rt_per_step**. Target: 1. $(verdict "$rt_per_step" 1)
-- Once, on the first run (history table creation): up --count 1 − no-op − 1 step = **$rt_first**.
-- Per down step: (down --to 0 − no-op) / N = **$rt_per_down**.
+- Once, on the first run (the history tables are created): up --count 1 from empty − up --count 1 again = **$rt_first**.
+- Fixed per \`down\` run: down --count 1 − 1 step = **$rt_down_fixed**; per down step: (down --to 0 − fixed) / N = **$rt_per_down**.
 
 What a no-op \`up\` sends (statements cut at 110 characters):
 

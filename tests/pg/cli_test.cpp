@@ -42,6 +42,26 @@ TEST_CASE("an invalid tree is refused with exit 3 before connecting") {
   CHECK_THAT(result.err, Contains((dir.path() / "not-a-migration").string()));
 }
 
+TEST_CASE("an invalid tree is reported before a history table of another structure") {
+  // The history is read while the tree is read (up and status): the tree's error still wins,
+  // and nothing is written.
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE public.migration_history (version bigint PRIMARY KEY, note text)");
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  write_file(dir.path() / "not-a-migration" / "up.sql", "SELECT 1;");
+  for (const char *command : {"up", "status"}) {
+    auto result = run({"--database-url", db.conninfo(), "--dir", dir.path().string(), command});
+    INFO(command << ": " << result.err);
+    CHECK(result.code == 3);
+    CHECK_THAT(result.err, Contains((dir.path() / "not-a-migration").string()));
+  }
+  std::filesystem::remove_all(dir.path() / "not-a-migration");
+  auto foreign = run({"--database-url", db.conninfo(), "--dir", dir.path().string(), "up"});
+  CHECK(foreign.code == 4);
+  CHECK_FALSE(db.table_exists("one"));
+}
+
 TEST_CASE("an unreachable server exits 6") {
   TempDir dir;
   write_migration(dir.path(), "20240101000000_one", "SELECT 1;", std::nullopt);
