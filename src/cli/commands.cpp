@@ -26,11 +26,11 @@ std::string session_conninfo(const Settings &settings) {
 
 // The migrations tree of `settings` and a session on its target, and, when
 // `prefetch` says so, the history rows with that detail. The tree is read on
-// another thread while the server sets the session up and answers the
-// history query: the first moments of a run wait on the server and the
-// filesystem at once. Before the tree is known to be valid nothing but that
-// read-only query is sent, and a problem in the tree is reported before (and
-// instead of) a problem with the connection or the history.
+// a second thread while this one connects (the server starts the session)
+// and sends the history query: the first moments of a run wait on the server
+// and the filesystem at once. Before the tree is known to be valid nothing
+// but that read-only query is sent, and a problem in the tree is reported
+// before (and instead of) a problem with the connection or the history.
 struct Target {
   std::vector<Migration> disk;
   std::unique_ptr<Database> db;
@@ -38,7 +38,6 @@ struct Target {
 };
 
 Target open_target(const Settings &settings, std::optional<HistoryDetail> prefetch = std::nullopt) {
-  auto pending = start_postgres(session_conninfo(settings), settings.history, settings.secrets);
   Target target;
   std::exception_ptr tree_error;
   std::thread reader([&target, &tree_error, &settings]() {
@@ -50,7 +49,7 @@ Target open_target(const Settings &settings, std::optional<HistoryDetail> prefet
   });
   std::exception_ptr db_error;
   try {
-    target.db = pending.finish();
+    target.db = connect(settings);
     if (prefetch) {
       target.history = target.db->read_history(*prefetch);
     }
