@@ -106,7 +106,10 @@ public:
 
 class PgDatabase final : public Database {
 public:
-  PgDatabase(std::unique_ptr<pqxx::connection> conn, std::string conninfo,
+  // `conn` is a pqxx::connection or a completed pqxx::asyncconnection; the
+  // shared_ptr deletes it as what it is (connection_base's destructor is not
+  // virtual).
+  PgDatabase(std::shared_ptr<pqxx::connection_base> conn, std::string conninfo,
              const HistoryTable &history, std::vector<std::string> secrets)
       : m_conn(std::move(conn)), m_notices(*m_conn), m_conninfo(std::move(conninfo)),
         m_sql(history), m_secrets(std::move(secrets)), m_lock_keys(migration_lock_keys(history)) {
@@ -659,7 +662,7 @@ private:
     return events;
   }
 
-  std::unique_ptr<pqxx::connection> m_conn;
+  std::shared_ptr<pqxx::connection_base> m_conn;
   QuietNotices m_notices;
   std::string m_conninfo; // for the side connection that cancels; never printed
   HistorySql m_sql;
@@ -671,6 +674,57 @@ private:
 };
 
 } // namespace
+
+struct PendingConnection::State {
+  std::string conninfo;
+  HistoryTable history;
+  std::vector<std::string> secrets;
+  std::unique_ptr<pqxx::asyncconnection> conn;
+  std::string error; // why the attempt failed at once (already redacted)
+};
+
+PendingConnection::PendingConnection(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+PendingConnection::PendingConnection(PendingConnection &&) noexcept = default;
+PendingConnection &PendingConnection::operator=(PendingConnection &&) noexcept = default;
+PendingConnection::~PendingConnection() = default;
+
+PendingConnection start_postgres(const std::string &conninfo, const HistoryTable &history,
+                                 const std::vector<std::string> &secrets) {
+  auto state = std::make_unique<PendingConnection::State>();
+  state->conninfo = conninfo;
+  state->history = history;
+  state->secrets = secrets;
+  try {
+    // PQconnectStart: for a unix socket, the start-up packet is sent here.
+    state->conn = std::make_unique<pqxx::asyncconnection>(conninfo);
+  } catch (const std::exception &e) {
+    state->error = first_line(redact(e.what(), secrets));
+  }
+  return PendingConnection(std::move(state));
+}
+
+std::unique_ptr<Database> PendingConnection::finish() {
+  State &state = *m_state;
+  const auto refused = [&state](const std::string &why) {
+    return ConnectionError("cannot connect to " + describe_conninfo(state.conninfo) + ": " + why);
+  };
+  if (!state.conn) {
+    throw refused(state.error.empty() ? "connection already used" : state.error);
+  }
+  try {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    state.conn->activate(); // waits for the session
+    // A silent reconnect would drop the session lock; fail instead.
+    state.conn->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
+  } catch (const std::exception &e) {
+    state.conn.reset();
+    throw refused(first_line(redact(e.what(), state.secrets)));
+  }
+  return std::make_unique<PgDatabase>(std::move(state.conn), state.conninfo, state.history,
+                                      state.secrets);
+}
 
 std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
                                            const std::vector<std::string> &secrets) {

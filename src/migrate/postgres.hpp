@@ -20,6 +20,37 @@ namespace migrate {
 std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
                                            const std::vector<std::string> &secrets);
 
+// A connection on its way (libpq's non-blocking connect): by the time
+// start_postgres returns, the server has been contacted and starts the
+// session (a new backend process, authentication) while the caller does
+// something else, such as reading the migrations tree. Nothing is sent
+// beyond the start-up packet before finish().
+class PendingConnection {
+public:
+  PendingConnection(PendingConnection &&) noexcept;
+  PendingConnection &operator=(PendingConnection &&) noexcept;
+  ~PendingConnection(); // abandons the attempt (closes the socket) if not finished
+
+  // Waits for the session; the same result and errors as connect_postgres.
+  // Call at most once.
+  std::unique_ptr<Database> finish();
+
+private:
+  struct State;
+  explicit PendingConnection(std::unique_ptr<State> state);
+  std::unique_ptr<State> m_state;
+  friend PendingConnection start_postgres(const std::string &, const HistoryTable &,
+                                          const std::vector<std::string> &);
+};
+
+// Starts connecting to `conninfo` as connect_postgres does. Never throws for
+// a connection problem: finish() reports it, so that the caller can report
+// its own errors first. For a process that exits after a failure only:
+// libpqxx 6.4 leaks the attempt's PGconn (about 35 KB) when libpq refuses it
+// at once (a malformed connection string); connect_postgres does not.
+PendingConnection start_postgres(const std::string &conninfo, const HistoryTable &history,
+                                 const std::vector<std::string> &secrets);
+
 // Waits until the server at `conninfo` accepts connections (libpq's PQping,
 // as pg_isready), polling every 250 ms for at most `timeout`, then logs in
 // once to prove the credentials and database. Calls `on_wait` once, with the
