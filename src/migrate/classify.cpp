@@ -277,4 +277,12 @@ std::string statement_kind(std::string_view statement) {
   return std::string(classify(statement).kind);
 }
 
+bool drops_prepared_statements(std::string_view statement) {
+  Cursor c(statement);
+  if (c.accept("deallocate")) {
+    return true;
+  }
+  return c.accept("discard") && c.is("all");
+}
+
 } // namespace migrate

@@ -26,6 +26,10 @@ StatementClass classify_statement(std::string_view statement);
 // empty for ordinary.
 std::string statement_kind(std::string_view statement);
 
+// True for DEALLOCATE (any form) and DISCARD ALL: statements that drop the session's prepared
+// statements, among them the ones migrate prepares to record its steps.
+bool drops_prepared_statements(std::string_view statement);
+
 // Settings a migration file gives itself in its header: the comment lines before its first
 // statement.
 struct Directives {

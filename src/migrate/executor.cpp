@@ -7,6 +7,7 @@
 #include <csignal>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 namespace migrate {
 
@@ -329,7 +330,7 @@ PreparedStep resumable(const std::vector<Migration> &disk, const AppliedMigratio
   PreparedStep prepared = prepare_step(Step{direction, *migration}, options.timeouts);
   const std::string now = direction == Direction::up ? prepared.checksum : migration->checksum;
   const std::string now_down =
-      direction == Direction::up ? prepared.down_checksum : migration->down_checksum;
+      direction == Direction::up ? prepared.down_checksum : prepared.file_checksum;
   if (now != row.checksum || (direction == Direction::down && now_down != row.down_checksum)) {
     throw HistoryError(prepared.file.string() + " or its pair changed since " + id +
                        " started; cannot resume it safely (recorded sha256 " + row.checksum +
@@ -416,10 +417,9 @@ bool reverts(const RunOptions &options) {
 // nothing. A committed history that holds every migration stays that way, so
 // the answer cannot go stale; anything else (steps to run, a half-done
 // migration, a refusal of the planner) is left to the locked path, which reads
-// again and reports it. Reports the checksum warnings when it answers yes.
+// again and reports it.
 // `first_read`: that read, when the caller made it.
 bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOptions &options,
-                   Reporter &reporter,
                    std::optional<std::optional<std::vector<AppliedMigration>>> first_read) {
   if (reverts(options)) {
     return false;
@@ -436,10 +436,41 @@ bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOp
   } catch (const Error &) {
     return false;
   }
-  for (const auto &warning : checksum_warnings(disk, history)) {
-    reporter.warning(warning);
-  }
   return true;
+}
+
+// Warns about each down.sql about to run that is not the one recorded when
+// its migration was applied (its checksum from prepare_step, so reverting
+// reads no other down.sql than those it runs).
+void warn_changed_downs(const std::vector<PreparedStep> &prepared,
+                        const std::vector<AppliedMigration> &history, Reporter &reporter) {
+  std::unordered_map<Version, const AppliedMigration *> rows;
+  for (const auto &step : prepared) {
+    if (step.step.direction == Direction::down) {
+      rows.emplace(step.step.migration.version, nullptr);
+    }
+  }
+  if (rows.empty()) {
+    return;
+  }
+  for (const auto &row : history) {
+    if (auto it = rows.find(row.version); it != rows.end()) {
+      it->second = &row;
+    }
+  }
+  for (const auto &step : prepared) {
+    if (step.step.direction != Direction::down) {
+      continue;
+    }
+    const AppliedMigration *row = rows[step.step.migration.version];
+    if (row == nullptr) {
+      continue;
+    }
+    if (auto warning =
+            down_changed_warning(step.step.migration, row->down_checksum, step.file_checksum)) {
+      reporter.warning(*warning);
+    }
+  }
 }
 
 } // namespace
@@ -462,9 +493,6 @@ std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options) {
   const auto history =
       history_rows(db, reverts(options) ? HistoryDetail::planning : HistoryDetail::forward);
-  if (reverts(options)) {
-    read_down_files(disk, history);
-  }
   return prepare_run(db, disk, history, options, true);
 }
 
@@ -474,7 +502,7 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
                    Reporter &reporter,
                    std::optional<std::optional<std::vector<AppliedMigration>>> first_read) {
   const auto start = Clock::now();
-  if (nothing_to_do(db, disk, options, reporter, std::move(first_read))) {
+  if (nothing_to_do(db, disk, options, std::move(first_read))) {
     RunResult idle;
     idle.elapsed = since(start);
     return idle;
@@ -494,13 +522,8 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
   const bool history_exists = stored.has_value();
   std::vector<AppliedMigration> history =
       stored ? std::move(*stored) : std::vector<AppliedMigration>{};
-  if (reverts(options)) {
-    read_down_files(disk, history);
-  }
-  for (const auto &warning : checksum_warnings(disk, history)) {
-    reporter.warning(warning);
-  }
   auto prepared = prepare_run(db, disk, history, options, false);
+  warn_changed_downs(prepared, history, reporter);
   // Planned and checked: from here on a run holds only its steps, not the
   // tree and the history too (a few MB at 10000 migrations).
   std::vector<Migration>().swap(disk);

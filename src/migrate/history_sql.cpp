@@ -220,23 +220,60 @@ std::string HistorySql::select_events(std::size_t limit) const {
          events_sql() + " ORDER BY id DESC LIMIT " + std::to_string(limit);
 }
 
-std::string HistorySql::record_step(Direction direction, const AppliedMigration &row,
-                                    const std::string &client) const {
+namespace {
+
+// The history change of a transactional step, its values given as SQL
+// expressions (literals, or $n in a prepared statement): `version` and
+// `client` for both directions, the others for up only.
+struct RecordValues {
+  std::string version, name, checksum, down_checksum, client;
+};
+
+std::string record_sql(const std::string &history, const std::string &events, Direction direction,
+                       const RecordValues &v) {
   const std::string event_columns = " (event, version, name, checksum, client, duration_ms) ";
   if (direction == Direction::down) {
-    return "WITH gone AS (DELETE FROM " + history_sql() +
-           " WHERE version = " + version_literal(row.version) +
-           " RETURNING version, name, checksum) INSERT INTO " + events_sql() + event_columns +
-           "SELECT 'revert', version, name, checksum, " + quote_literal(client) + ", " +
-           k_batch_ms + " FROM gone";
+    return "WITH gone AS (DELETE FROM " + history + " WHERE version = " + v.version +
+           " RETURNING version, name, checksum) INSERT INTO " + events + event_columns +
+           "SELECT 'revert', version, name, checksum, " + v.client + ", " + k_batch_ms +
+           " FROM gone";
   }
-  return "WITH added AS (INSERT INTO " + history_sql() +
-         " (version, name, checksum, down_checksum, execution_ms) VALUES (" +
-         version_literal(row.version) + ", " + quote_literal(row.name) + ", " +
-         quote_literal(row.checksum) + ", " + nullable(row.down_checksum) + ", " + k_batch_ms +
-         ") RETURNING version, name, checksum, execution_ms) INSERT INTO " + events_sql() +
-         event_columns + "SELECT 'apply', version, name, checksum, " + quote_literal(client) +
+  return "WITH added AS (INSERT INTO " + history +
+         " (version, name, checksum, down_checksum, execution_ms) VALUES (" + v.version + ", " +
+         v.name + ", " + v.checksum + ", " + v.down_checksum + ", " + k_batch_ms +
+         ") RETURNING version, name, checksum, execution_ms) INSERT INTO " + events +
+         event_columns + "SELECT 'apply', version, name, checksum, " + v.client +
          ", execution_ms FROM added";
+}
+
+} // namespace
+
+std::string HistorySql::record_step(Direction direction, const AppliedMigration &row,
+                                    const std::string &client) const {
+  return record_sql(history_sql(), events_sql(), direction,
+                    {version_literal(row.version), quote_literal(row.name),
+                     quote_literal(row.checksum), nullable(row.down_checksum),
+                     quote_literal(client)});
+}
+
+std::string HistorySql::record_prepare(Direction direction, const std::string &name) const {
+  if (direction == Direction::down) {
+    return "PREPARE " + name + " (text, text) AS " +
+           record_sql(history_sql(), events_sql(), direction, {"$1", "", "", "", "$2"});
+  }
+  return "PREPARE " + name + " (text, text, text, text, text) AS " +
+         record_sql(history_sql(), events_sql(), direction, {"$1", "$2", "$3", "$4", "$5"});
+}
+
+std::string HistorySql::record_execute(Direction direction, const std::string &name,
+                                       const AppliedMigration &row, const std::string &client) {
+  if (direction == Direction::down) {
+    return "EXECUTE " + name + "(" + version_literal(row.version) + ", " + quote_literal(client) +
+           ")";
+  }
+  return "EXECUTE " + name + "(" + version_literal(row.version) + ", " + quote_literal(row.name) +
+         ", " + quote_literal(row.checksum) + ", " + nullable(row.down_checksum) + ", " +
+         quote_literal(client) + ")";
 }
 
 std::string HistorySql::mark_running(Direction direction, const AppliedMigration &row) const {

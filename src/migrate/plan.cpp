@@ -74,12 +74,13 @@ void check_checksums(const std::vector<Migration> &disk,
   }
 }
 
+// A down.sql not read yet (down_known false) is checked by prepare_step, which reads it and
+// refuses a missing one with the same message.
 Step make_step(Direction direction, const Migration &migration) {
-  const bool has_file = direction == Direction::up ? migration.has_up : migration.has_down;
+  const bool has_file =
+      direction == Direction::up ? migration.has_up : (!migration.down_known || migration.has_down);
   if (!has_file) {
-    const auto path = direction == Direction::up ? migration.up_path() : migration.down_path();
-    throw TreeError(path.string() + ": missing; " + migration.id() + " cannot be " +
-                    (direction == Direction::up ? "applied" : "reverted"));
+    throw TreeError(missing_step_file(direction, migration));
   }
   return Step{direction, migration};
 }
@@ -192,23 +193,22 @@ const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history)
   return nullptr;
 }
 
-std::vector<std::string> checksum_warnings(const std::vector<Migration> &disk,
-                                           const std::vector<AppliedMigration> &history) {
-  std::vector<std::string> warnings;
-  for (const auto &row : history) {
-    const Migration *migration = find_on_disk(disk, row.version);
-    if (migration == nullptr || !migration->down_known ||
-        migration->down_checksum == row.down_checksum) {
-      continue;
-    }
-    warnings.push_back(
-        migration->down_path().string() + " changed after " + migration->id() +
-        " was applied (recorded sha256 " +
-        (row.down_checksum.empty() ? std::string("none") : row.down_checksum) + ", now " +
-        (migration->down_checksum.empty() ? std::string("none") : migration->down_checksum) +
-        "); reverting runs the file as it is now");
+std::string missing_step_file(Direction direction, const Migration &migration) {
+  const auto path = direction == Direction::up ? migration.up_path() : migration.down_path();
+  return path.string() + ": missing; " + migration.id() + " cannot be " +
+         (direction == Direction::up ? "applied" : "reverted");
+}
+
+std::optional<std::string> down_changed_warning(const Migration &migration,
+                                                const std::string &recorded,
+                                                const std::string &now) {
+  if (recorded == now) {
+    return std::nullopt;
   }
-  return warnings;
+  return migration.down_path().string() + " changed after " + migration.id() +
+         " was applied (recorded sha256 " + (recorded.empty() ? std::string("none") : recorded) +
+         ", now " + (now.empty() ? std::string("none") : now) +
+         "); reverting runs the file as it is now";
 }
 
 const char *state_name(State state) {

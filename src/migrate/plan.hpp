@@ -49,10 +49,16 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
 // The first history row that is not `applied`, or nullptr.
 const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history);
 
-// Warnings that do not stop a run: applied migrations whose down.sql changed
-// since they were applied (where checksums were computed).
-std::vector<std::string> checksum_warnings(const std::vector<Migration> &disk,
-                                           const std::vector<AppliedMigration> &history);
+// The message of a step whose file is missing: "<file>: missing; <id> cannot be applied" (or
+// "reverted").
+std::string missing_step_file(Direction direction, const Migration &migration);
+
+// The warning (which does not stop a run) for reverting `migration` when its down.sql as it is now
+// (checksum `now`, empty if there is none) is not the one recorded when it was applied
+// (`recorded`); nullopt when they are the same.
+std::optional<std::string> down_changed_warning(const Migration &migration,
+                                                const std::string &recorded,
+                                                const std::string &now);
 
 enum class State { applied, pending, missing, changed, partial };
 

@@ -1,5 +1,6 @@
 #include "migrate/postgres.hpp"
 
+#include "migrate/classify.hpp"
 #include "migrate/conninfo.hpp"
 #include "migrate/error.hpp"
 #include "migrate/server_message.hpp"
@@ -224,8 +225,21 @@ public:
   }
 
   std::optional<StepFailure> apply(const StepRequest &step) override {
+    // The history change is a prepared statement, prepared in the batch of the
+    // session's first step; a file that drops prepared statements gets the
+    // plain SQL, and the next step prepares under new names.
+    const bool drops_prepared =
+        std::any_of(step.statements.begin(), step.statements.end(), [](std::string_view statement) {
+          return drops_prepared_statements(statement);
+        });
     std::vector<std::string> queries;
-    queries.reserve(step.statements.size() + 5);
+    queries.reserve(step.statements.size() + 7);
+    const bool prepares = !m_record_prepared && !drops_prepared;
+    if (prepares) {
+      queries.push_back(m_sql.record_prepare(Direction::up, record_name(Direction::up)));
+      queries.push_back(m_sql.record_prepare(Direction::down, record_name(Direction::down)));
+    }
+    const std::size_t prepared_count = queries.size();
     if (step.own_transaction) {
       queries.emplace_back("BEGIN");
     }
@@ -234,12 +248,23 @@ public:
     for (auto statement : step.statements) {
       queries.emplace_back(statement);
     }
-    queries.push_back(m_sql.record_step(step.direction, step.row, step.client));
+    queries.push_back(drops_prepared
+                          ? m_sql.record_step(step.direction, step.row, step.client)
+                          : HistorySql::record_execute(step.direction, record_name(step.direction),
+                                                       step.row, step.client));
     if (step.own_transaction) {
       queries.emplace_back("COMMIT");
     }
     try {
-      auto failure = run_batch(queries, first_statement, step.statements.size());
+      std::size_t failed_at = queries.size();
+      auto failure = run_batch(queries, first_statement, step.statements.size(), &failed_at);
+      if (prepares && failed_at >= prepared_count) {
+        m_record_prepared = true; // prepared statements survive the rollback
+      }
+      if (drops_prepared || (prepares && failed_at < prepared_count)) {
+        m_record_prepared = false;
+        ++m_record_generation; // whichever of them exist stay out of the way
+      }
       if (failure && step.own_transaction) {
         pqxx::nontransaction tx{*m_conn};
         tx.exec("ROLLBACK");
@@ -413,6 +438,12 @@ public:
   }
 
 private:
+  // The name of this session's prepared history change of `direction`.
+  std::string record_name(Direction direction) const {
+    return std::string(direction == Direction::up ? "migrate_record_up_" : "migrate_record_down_") +
+           std::to_string(m_record_generation);
+  }
+
   std::string lock_args() const {
     return std::to_string(m_lock_keys.first) + ", " + std::to_string(m_lock_keys.second);
   }
@@ -465,8 +496,10 @@ private:
   // Sends all queries in one round trip and finds which one failed, if any.
   // Queries [first_statement, first_statement + statement_count) are the
   // file's; the next one is the history row, anything after it the COMMIT.
+  // With `failed_at`, stores there the index of the query that failed.
   std::optional<StepFailure> run_batch(const std::vector<std::string> &queries,
-                                       std::size_t first_statement, std::size_t statement_count) {
+                                       std::size_t first_statement, std::size_t statement_count,
+                                       std::size_t *failed_at = nullptr) {
     pqxx::nontransaction tx{*m_conn};
     pqxx::pipeline pipe{tx};
     pipe.retain(INT_MAX);
@@ -482,6 +515,9 @@ private:
       } catch (const pqxx::broken_connection &) {
         throw;
       } catch (const pqxx::failure &e) {
+        if (failed_at != nullptr) {
+          *failed_at = i;
+        }
         StepFailure failure = failure_from(e, m_secrets);
         if (i > first_statement + statement_count) {
           failure.phase = FailurePhase::commit;
@@ -670,7 +706,9 @@ private:
   std::pair<int, int> m_lock_keys;
   std::string m_description;
   bool m_locked = false;
-  bool m_check_writable = false; // require_writable() awaits the next try_lock()
+  bool m_check_writable = false;    // require_writable() awaits the next try_lock()
+  bool m_record_prepared = false;   // record_name()s exist in the session
+  unsigned m_record_generation = 0; // bumped when a step may have dropped them
 };
 
 } // namespace

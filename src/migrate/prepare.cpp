@@ -56,7 +56,11 @@ PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
   const Migration &m = step.migration;
   check_migration_dir(m);
   prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
-  prepared.sql = read_sql_file(prepared.file);
+  auto sql = read_optional_sql_file(prepared.file);
+  if (!sql) {
+    throw TreeError(missing_step_file(step.direction, m));
+  }
+  prepared.sql = std::move(*sql);
   prepared.statements = split_statements(prepared.sql);
   if (!prepared.statements.empty() && prepared.statements.back().unterminated) {
     throw TreeError(at(prepared, prepared.statements.back()) +

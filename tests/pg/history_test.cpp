@@ -91,3 +91,39 @@ TEST_CASE("a down step without down.sql is refused before anything runs") {
   CHECK(db.table_exists("two"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "2");
 }
+
+TEST_CASE("steps are recorded alike when a migration drops the session's prepared statements") {
+  // migrate records steps with statements it prepares once per session; a file that runs
+  // DEALLOCATE gets them written out, and the next step prepares them again.
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;");
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);\nDEALLOCATE ALL;",
+                  "DEALLOCATE ALL;\nDROP TABLE two;");
+  write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
+                  "DROP TABLE three;");
+  write_migration(dir.path(), "20240104000000_four",
+                  "PREPARE mine AS SELECT 1;\nDEALLOCATE mine;\nCREATE TABLE four (id int);",
+                  "DROP TABLE four;");
+
+  auto up = migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 0);
+  CHECK(up.err.empty());
+  CHECK(db.scalar("SELECT string_agg(version || ':' || name, ',' ORDER BY id) "
+                  "FROM migration_history") ==
+        "20240101000000:one,20240102000000:two,20240103000000:three,20240104000000:four");
+  CHECK(db.scalar("SELECT string_agg(event || ':' || name, ',' ORDER BY id) "
+                  "FROM migration_history_events") == "apply:one,apply:two,apply:three,apply:four");
+  CHECK(db.scalar("SELECT count(*) FROM migration_history WHERE execution_ms < 0") == "0");
+
+  auto down = migrate(db, dir.path(), {"down", "--to", "0"});
+  CHECK(down.code == 0);
+  CHECK(down.err.empty());
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+  CHECK(db.scalar("SELECT string_agg(event || ':' || name, ',' ORDER BY id) "
+                  "FROM migration_history_events WHERE event = 'revert'") ==
+        "revert:four,revert:three,revert:two,revert:one");
+  CHECK_FALSE(db.table_exists("one"));
+  CHECK_FALSE(db.table_exists("four"));
+}

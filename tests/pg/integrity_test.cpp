@@ -188,3 +188,31 @@ TEST_CASE("an edited down.sql warns when it is about to be reverted, and does no
   CHECK(db.table_exists("one_was_reverted"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
 }
+
+TEST_CASE("only the down.sql files that a run reverts are read and checked") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", k_one_up, "DROP TABLE one;\n");
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);\n",
+                  "DROP TABLE two;\n");
+  write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);\n",
+                  "DROP TABLE three;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  // one's down.sql is edited, two's is gone: neither matters to reverting three.
+  write_file(dir.path() / "20240101000000_one" / "down.sql", "DROP TABLE one CASCADE;\n");
+  std::filesystem::remove(dir.path() / "20240102000000_two" / "down.sql");
+
+  auto down = run_migrate(db, dir.path(), {"down"});
+  CHECK(down.code == 0);
+  CHECK(down.err.empty());
+  CHECK_FALSE(db.table_exists("three"));
+
+  // Reverting two as well is refused before anything runs, naming the missing file.
+  auto refused = run_migrate(db, dir.path(), {"down", "--to", "0"});
+  CHECK(refused.code == 3); // invalid tree
+  CHECK_THAT(refused.err, Contains((dir.path() / "20240102000000_two" / "down.sql").string() +
+                                   ": missing; 20240102000000_two cannot be reverted"));
+  CHECK(db.table_exists("one"));
+  CHECK(db.table_exists("two"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "2");
+}

@@ -327,3 +327,15 @@ TEST_CASE("parse_directives refuses unknown directives and bad values", "[classi
                            "' is not a duration (use e.g. 500ms, 5s, 10min, 2m, 1h or 0)");
   }
 }
+
+TEST_CASE("drops_prepared_statements finds DEALLOCATE and DISCARD ALL", "[classify]") {
+  CHECK(drops_prepared_statements("DEALLOCATE ALL"));
+  CHECK(drops_prepared_statements("deallocate prepare mine"));
+  CHECK(drops_prepared_statements("/* tidy up */ DEALLOCATE mine"));
+  CHECK(drops_prepared_statements("-- note\ndiscard all"));
+  CHECK_FALSE(drops_prepared_statements("DISCARD PLANS"));
+  CHECK_FALSE(drops_prepared_statements("DISCARD TEMP"));
+  CHECK_FALSE(drops_prepared_statements("SELECT 'DEALLOCATE ALL'"));
+  CHECK_FALSE(drops_prepared_statements("CREATE TABLE deallocate (id int)"));
+  CHECK_FALSE(drops_prepared_statements("PREPARE mine AS SELECT 1"));
+}

@@ -39,6 +39,7 @@ Migration migration(Version v, const World &world) {
   m.name = "m" + format_version(v).substr(6, 2);
   m.dir = "/tree/" + m.id();
   m.has_up = !contains(world.no_up, v);
+  m.down_known = true; // as after read_down_files; see the test of down_known false
   m.has_down = !contains(world.no_down, v);
   return m;
 }
@@ -266,6 +267,42 @@ TEST_CASE("plan refuses unusable requests and inconsistent state", "[plan]") {
       }
     }
   }
+}
+
+TEST_CASE("plan leaves a down.sql it has not seen to whoever reads it", "[plan]") {
+  // read_tree does not read down.sql (down_known false): a run plans, then prepare_step reads
+  // the down.sql of each step and refuses a missing one with missing_step_file's message.
+  const World world{{V1, V2}, {{V1, 1}, {V2, 2}}, {V1, V2}};
+  auto disk = disk_of(world);
+  for (auto &m : disk) {
+    m.down_known = false;
+  }
+  CHECK(render(plan(disk, history_of(world), req(DOWN, Version{0}))) ==
+        std::vector<std::string>{down(V2), down(V1)});
+  CHECK(missing_step_file(DOWN, disk[0]) ==
+        "/tree/20240101000000_m01/down.sql: missing; 20240101000000_m01 cannot be reverted");
+  CHECK(missing_step_file(UP, disk[1]) ==
+        "/tree/20240102000000_m02/up.sql: missing; 20240102000000_m02 cannot be applied");
+}
+
+TEST_CASE("down_changed_warning names the file and both checksums", "[plan]") {
+  Migration m;
+  m.version = V1;
+  m.name = "one";
+  m.dir = "/tree/20240101000000_one";
+  CHECK_FALSE(down_changed_warning(m, "aa", "aa").has_value());
+  CHECK_FALSE(down_changed_warning(m, "", "").has_value());
+  CHECK(down_changed_warning(m, "aa", "bb") ==
+        std::string("/tree/20240101000000_one/down.sql changed after 20240101000000_one was "
+                    "applied (recorded sha256 aa, now bb); reverting runs the file as it is now"));
+  CHECK(down_changed_warning(m, "", "bb") ==
+        std::string("/tree/20240101000000_one/down.sql changed after 20240101000000_one was "
+                    "applied (recorded sha256 none, now bb); reverting runs the file as it is "
+                    "now"));
+  CHECK(down_changed_warning(m, "aa", "") ==
+        std::string("/tree/20240101000000_one/down.sql changed after 20240101000000_one was "
+                    "applied (recorded sha256 aa, now none); reverting runs the file as it is "
+                    "now"));
 }
 
 TEST_CASE("plan error codes match the error kinds", "[plan]") {
