@@ -50,11 +50,13 @@ std::vector<std::string_view> PreparedStep::statement_texts() const {
   return texts;
 }
 
-PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
+namespace {
+
+// prepare_step without the look at the migration's directory.
+PreparedStep read_step(const Step &step, const Timeouts &defaults) {
   PreparedStep prepared;
   prepared.step = step;
   const Migration &m = step.migration;
-  check_migration_dir(m);
   prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
   auto sql = read_optional_sql_file(prepared.file);
   if (!sql) {
@@ -87,6 +89,13 @@ PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
   return prepared;
 }
 
+} // namespace
+
+PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
+  check_migration_dir(step.migration);
+  return read_step(step, defaults);
+}
+
 void release(PreparedStep &prepared) {
   prepared.sql = std::string();
   prepared.statements = std::vector<Statement>();
@@ -96,7 +105,8 @@ void release(PreparedStep &prepared) {
 }
 
 PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults) {
-  PreparedStep fresh = prepare_step(prepared.step, defaults);
+  // The directory was checked by prepare_step; the file is read and checked again.
+  PreparedStep fresh = read_step(prepared.step, defaults);
   if (fresh.file_checksum != prepared.file_checksum) {
     throw TreeError(fresh.file.string() + ": changed while migrate was running (sha256 " +
                     prepared.file_checksum + " when checked, " + fresh.file_checksum +

@@ -47,7 +47,8 @@ PreparedStep prepare_step(const Step &step, const Timeouts &defaults);
 // reload() reads it again just before it runs.
 void release(PreparedStep &prepared);
 
-// `prepared` (released) read and checked again, with its resume point.
+// `prepared` (released) read and checked again, with its resume point (its
+// directory's entries are not listed again: prepare_step did).
 // Throws TreeError when the file changed since it was checked: it runs
 // exactly what was checked (and shown), or nothing.
 PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults);

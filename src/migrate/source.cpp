@@ -265,17 +265,26 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
 }
 
 void check_migration_dir(const Migration &migration) {
-  std::error_code ec;
-  for (fs::directory_iterator it(migration.dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (is_ignored(name.c_str()) || name == "up.sql" || name == "down.sql") {
+  DIR *listing = ::opendir(migration.dir.c_str());
+  if (listing == nullptr) {
+    throw TreeError(migration.dir + ": cannot read directory: " + std::strerror(errno));
+  }
+  errno = 0;
+  while (const dirent *entry = ::readdir(listing)) {
+    const char *name = entry->d_name;
+    if (is_ignored(name) || std::strcmp(name, "up.sql") == 0 ||
+        std::strcmp(name, "down.sql") == 0) {
       continue;
     }
-    throw TreeError(it->path().string() +
-                    ": unexpected entry in a migration directory (expected up.sql and down.sql)");
+    const std::string path = migration.dir + "/" + name; // `name` dies with the listing
+    ::closedir(listing);
+    throw TreeError(path + ": unexpected entry in a migration directory (expected up.sql and "
+                           "down.sql)");
   }
-  if (ec) {
-    throw TreeError(migration.dir + ": cannot read directory: " + ec.message());
+  const int error = errno;
+  ::closedir(listing);
+  if (error != 0) {
+    throw TreeError(migration.dir + ": cannot read directory: " + std::strerror(error));
   }
 }
 
