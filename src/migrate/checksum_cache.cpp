@@ -58,15 +58,16 @@ bool to_bytes(const std::string &hex, char *out) {
   return true;
 }
 
-std::string to_hex(const char *bytes) {
+// Writes the 64 hex digits of the 32 `bytes` into `hex` (no allocation when
+// it has the capacity).
+void to_hex(const char *bytes, std::string &hex) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string hex(64, '0');
+  hex.resize(64);
   for (std::size_t i = 0; i < 32; ++i) {
     const auto byte = static_cast<unsigned char>(bytes[i]);
     hex[2 * i] = digits[byte >> 4];
     hex[2 * i + 1] = digits[byte & 0x0f];
   }
-  return hex;
 }
 
 FileStamp record_stamp(const std::string &data, std::size_t at) {
@@ -204,15 +205,16 @@ void ChecksumCache::match(const std::vector<Migration> &migrations) {
   }
 }
 
-std::optional<std::string> ChecksumCache::lookup(std::size_t i, const FileStamp &stamp) const {
+bool ChecksumCache::lookup(std::size_t i, const FileStamp &stamp, std::string &checksum) const {
   if (i >= m_matched.size() || m_matched[i] == 0) {
-    return std::nullopt;
+    return false;
   }
   const std::size_t at = m_matched[i] - 1;
   if (record_stamp(m_data, at) != stamp) {
-    return std::nullopt;
+    return false;
   }
-  return to_hex(m_data.data() + at + 40);
+  to_hex(m_data.data() + at + 40, checksum);
+  return true;
 }
 
 void ChecksumCache::save(const std::vector<Migration> &migrations,

@@ -54,10 +54,10 @@ public:
   // keeps them): afterwards lookup(i) answers for migrations[i].
   void match(const std::vector<Migration> &migrations);
 
-  // The recorded checksum of migrations[i]'s up.sql when `stamp` is what was
-  // recorded with it; std::nullopt otherwise. Safe to call from several
-  // threads at once after match().
-  std::optional<std::string> lookup(std::size_t i, const FileStamp &stamp) const;
+  // Whether `stamp` is what was recorded with migrations[i]'s up.sql; if so,
+  // writes the recorded checksum (64 hex digits) into `checksum`, reusing its
+  // storage. Safe to call from several threads at once after match().
+  bool lookup(std::size_t i, const FileStamp &stamp, std::string &checksum) const;
 
   // Writes the cache for `migrations` with their up.sql `stamps` (same
   // indexes; checksums from the migrations), leaving out racy records, when

@@ -3,7 +3,6 @@
 #include "migrate/error.hpp"
 
 #include <algorithm>
-#include <unordered_set>
 
 namespace migrate {
 
@@ -22,14 +21,19 @@ std::string label(Version version, const std::string &name) {
   return format_version(version) + "_" + name;
 }
 
-// Applied migrations, most recently applied first.
-std::vector<AppliedMigration> newest_first(const std::vector<AppliedMigration> &history) {
-  std::vector<AppliedMigration> rows = history;
-  std::sort(rows.begin(), rows.end(), [](const AppliedMigration &a, const AppliedMigration &b) {
-    if (a.sequence != b.sequence) {
-      return a.sequence > b.sequence;
+// Applied migrations, most recently applied first (pointers into `history`:
+// a copy of 10000 rows would be a few MB).
+std::vector<const AppliedMigration *> newest_first(const std::vector<AppliedMigration> &history) {
+  std::vector<const AppliedMigration *> rows;
+  rows.reserve(history.size());
+  for (const auto &row : history) {
+    rows.push_back(&row);
+  }
+  std::sort(rows.begin(), rows.end(), [](const AppliedMigration *a, const AppliedMigration *b) {
+    if (a->sequence != b->sequence) {
+      return a->sequence > b->sequence;
     }
-    return a.version > b.version;
+    return a->version > b->version;
   });
   return rows;
 }
@@ -74,6 +78,25 @@ void check_checksums(const std::vector<Migration> &disk,
   }
 }
 
+// The versions of a history, sorted: a set without a node per version.
+class Versions {
+public:
+  explicit Versions(const std::vector<AppliedMigration> &history) {
+    m_versions.reserve(history.size());
+    for (const auto &row : history) {
+      m_versions.push_back(row.version);
+    }
+    std::sort(m_versions.begin(), m_versions.end());
+  }
+  bool contains(Version version) const {
+    return std::binary_search(m_versions.begin(), m_versions.end(), version);
+  }
+  Version newest() const { return m_versions.empty() ? 0 : m_versions.back(); }
+
+private:
+  std::vector<Version> m_versions;
+};
+
 // A down.sql not read yet (down_known false) is checked by prepare_step, which reads it and
 // refuses a missing one with the same message.
 Step make_step(Direction direction, const Migration &migration) {
@@ -85,9 +108,8 @@ Step make_step(Direction direction, const Migration &migration) {
   return Step{direction, migration};
 }
 
-std::vector<Step> plan_up(const std::vector<Migration> &disk,
-                          const std::unordered_set<Version> &applied, Version newest_applied,
-                          const PlanRequest &request) {
+std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &applied,
+                          Version newest_applied, const PlanRequest &request) {
   if (request.to && *request.to == 0) {
     throw UsageError("up --to 0 would apply nothing; give the version to stop after");
   }
@@ -97,7 +119,7 @@ std::vector<Step> plan_up(const std::vector<Migration> &disk,
   }
   std::vector<Step> steps;
   for (const auto &migration : disk) {
-    if (applied.count(migration.version) != 0) {
+    if (applied.contains(migration.version)) {
       continue;
     }
     if (migration.version < newest_applied && !request.allow_out_of_order) {
@@ -118,10 +140,9 @@ std::vector<Step> plan_up(const std::vector<Migration> &disk,
 }
 
 std::vector<Step> plan_down(const std::vector<Migration> &disk,
-                            const std::vector<AppliedMigration> &history,
-                            const std::unordered_set<Version> &applied,
+                            const std::vector<AppliedMigration> &history, const Versions &applied,
                             const PlanRequest &request) {
-  if (request.to && *request.to != 0 && applied.count(*request.to) == 0) {
+  if (request.to && *request.to != 0 && !applied.contains(*request.to)) {
     if (find_on_disk(disk, *request.to) != nullptr) {
       throw UsageError("target version " + format_version(*request.to) +
                        " is not applied; `down --to` keeps the target applied");
@@ -129,16 +150,17 @@ std::vector<Step> plan_down(const std::vector<Migration> &disk,
     throw UsageError("unknown target version " + format_version(*request.to) +
                      ": no migration has it");
   }
-  std::size_t limit = request.count.value_or(request.to ? history.size() : 1);
+  const std::size_t limit = request.count.value_or(request.to ? history.size() : 1);
   std::vector<Step> steps;
-  for (const auto &row : newest_first(history)) {
+  steps.reserve(std::min(limit, history.size()));
+  for (const AppliedMigration *row : newest_first(history)) {
     if (steps.size() >= limit) {
       break;
     }
-    if (request.to && row.version <= *request.to) {
+    if (request.to && row->version <= *request.to) {
       continue;
     }
-    steps.push_back(make_step(Direction::down, *find_on_disk(disk, row.version)));
+    steps.push_back(make_step(Direction::down, *find_on_disk(disk, row->version)));
   }
   return steps;
 }
@@ -156,12 +178,8 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
   }
   check_missing(disk, history);
   check_checksums(disk, history);
-  std::unordered_set<Version> applied;
-  Version newest_applied = 0;
-  for (const auto &row : history) {
-    applied.insert(row.version);
-    newest_applied = std::max(newest_applied, row.version);
-  }
+  Versions applied(history);
+  const Version newest_applied = applied.newest();
   if (request.direction == Direction::up) {
     return plan_up(disk, applied, newest_applied, request);
   }
@@ -179,8 +197,8 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
   if (history.empty()) {
     return {};
   }
-  const auto newest = newest_first(history).front();
-  const Migration &migration = *find_on_disk(disk, newest.version);
+  const AppliedMigration *newest = newest_first(history).front();
+  const Migration &migration = *find_on_disk(disk, newest->version);
   return {make_step(Direction::down, migration), make_step(Direction::up, migration)};
 }
 

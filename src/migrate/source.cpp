@@ -75,6 +75,24 @@ private:
   int m_fd;
 };
 
+// Sorts `migrations` by version: sorts (version, index) pairs, then moves
+// each migration once (a directory lists its entries in hash order, and
+// sorting the structures themselves moved them about 15 times each).
+void sort_by_version(std::vector<Migration> &migrations) {
+  std::vector<std::pair<Version, std::size_t>> keys;
+  keys.reserve(migrations.size());
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    keys.emplace_back(migrations[i].version, i);
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<Migration> sorted;
+  sorted.reserve(migrations.size());
+  for (const auto &key : keys) {
+    sorted.push_back(std::move(migrations[key.second]));
+  }
+  migrations.swap(sorted);
+}
+
 // Reads and hashes the up.sql of every migration, on up to `threads`
 // threads. Returns, per migration, 0 or the errno of reading its up.sql.
 // With a `cache` (matched with `migrations`), stamps each up.sql first, into
@@ -108,9 +126,8 @@ std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations,
         if (cache != nullptr) {
           if (auto stamp = stamp_file(dir_fd, path.c_str())) {
             stamps[i] = *stamp;
-            if (auto sum = cache->lookup(i, *stamp)) {
+            if (cache->lookup(i, *stamp, m.checksum)) {
               m.has_up = true;
-              m.checksum = std::move(*sum);
               hits[i] = 1;
               cached.fetch_add(1, std::memory_order_relaxed);
               continue;
@@ -214,6 +231,9 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
     Migration migration;
     migration.version = parsed->version;
     migration.name = std::move(parsed->name);
+    // Room for the checksum, taken here rather than by the hashing threads: a
+    // thread's malloc arena grows a page (and a system call) at a time.
+    migration.checksum.reserve(64);
     migrations.push_back(std::move(migration));
   }
   const int listing_error = errno;
@@ -221,8 +241,7 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
   if (listing_error != 0) {
     throw TreeError(dir.string() + ": cannot read directory: " + std::strerror(listing_error));
   }
-  std::sort(migrations.begin(), migrations.end(),
-            [](const Migration &a, const Migration &b) { return a.version < b.version; });
+  sort_by_version(migrations);
   for (std::size_t i = 1; i < migrations.size(); ++i) {
     if (migrations[i].version == migrations[i - 1].version) {
       throw TreeError((dir / migrations[i].id()).string() + ": duplicate version " +
