@@ -25,7 +25,8 @@ struct Migration {
   // read_tree for every migration.
   std::string checksum;
   // down.sql as it is now; known only once read_down_files has read it
-  // (down and redo runs, accept, baseline).
+  // (accept, baseline; a down or redo run hashes each down.sql it runs in
+  // prepare_step instead).
   bool down_known = false;
   bool has_down = false;
   std::string down_checksum;

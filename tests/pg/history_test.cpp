@@ -8,16 +8,6 @@
 using namespace migrate_test;
 using Catch::Matchers::Contains;
 
-namespace {
-
-Result migrate(const TempDb &db, const std::filesystem::path &dir, std::vector<std::string> args) {
-  std::vector<std::string> all{"--database-url", db.conninfo(), "--dir", dir.string()};
-  all.insert(all.end(), args.begin(), args.end());
-  return run(all);
-}
-
-} // namespace
-
 TEST_CASE("a migration merged late is refused unless --allow-out-of-order") {
   TempDb db;
   TempDir dir;
@@ -25,23 +15,23 @@ TEST_CASE("a migration merged late is refused unless --allow-out-of-order") {
                   "DROP TABLE one;");
   write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
                   "DROP TABLE three;");
-  REQUIRE(migrate(db, dir.path(), {"up"}).code == 0);
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
   write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);",
                   "DROP TABLE two;");
 
-  auto refused = migrate(db, dir.path(), {"up"});
+  auto refused = run_migrate(db, dir.path(), {"up"});
   CHECK(refused.code == 4);
   CHECK_THAT(refused.err, Contains("20240102000000"));
   CHECK_THAT(refused.err, Contains("20240103000000"));
   CHECK_THAT(refused.err, Contains("--allow-out-of-order"));
   CHECK_FALSE(db.table_exists("two"));
 
-  auto allowed = migrate(db, dir.path(), {"up", "--allow-out-of-order"});
+  auto allowed = run_migrate(db, dir.path(), {"up", "--allow-out-of-order"});
   REQUIRE(allowed.code == 0);
   CHECK(db.table_exists("two"));
 
   // down reverts in the order things were applied: "two" went in last.
-  auto down = migrate(db, dir.path(), {"down"});
+  auto down = run_migrate(db, dir.path(), {"down"});
   REQUIRE(down.code == 0);
   CHECK_THAT(down.out, Contains("down 20240102000000_two"));
   CHECK_FALSE(db.table_exists("two"));
@@ -55,24 +45,24 @@ TEST_CASE("an applied migration whose directory is gone is refused and shown as 
                   "DROP TABLE one;");
   write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);",
                   "DROP TABLE two;");
-  REQUIRE(migrate(db, dir.path(), {"up"}).code == 0);
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
   std::filesystem::remove_all(dir.path() / "20240102000000_two");
   write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
                   "DROP TABLE three;");
 
-  auto up = migrate(db, dir.path(), {"up"});
+  auto up = run_migrate(db, dir.path(), {"up"});
   CHECK(up.code == 4);
   CHECK_THAT(up.err, Contains("20240102000000_two"));
   CHECK_FALSE(db.table_exists("three"));
 
-  auto down = migrate(db, dir.path(), {"down"});
+  auto down = run_migrate(db, dir.path(), {"down"});
   CHECK(down.code == 4);
   CHECK(db.table_exists("two"));
 
-  auto status = migrate(db, dir.path(), {"status"});
+  auto status = run_migrate(db, dir.path(), {"status"});
   CHECK(status.code == 0);
   CHECK_THAT(status.out, Contains("missing"));
-  auto json = migrate(db, dir.path(), {"status", "--json"});
+  auto json = run_migrate(db, dir.path(), {"status", "--json"});
   CHECK_THAT(json.out, Contains("\"version\":\"20240102000000\",\"name\":\"two\",\"state\":"
                                 "\"missing\""));
 }
@@ -83,8 +73,8 @@ TEST_CASE("a down step without down.sql is refused before anything runs") {
   write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
   write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);",
                   "DROP TABLE two;");
-  REQUIRE(migrate(db, dir.path(), {"up"}).code == 0);
-  auto down = migrate(db, dir.path(), {"down", "--to", "0"});
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  auto down = run_migrate(db, dir.path(), {"down", "--to", "0"});
   CHECK(down.code == 3);
   CHECK_THAT(down.err, Contains("20240101000000_one/down.sql"));
   // Nothing was reverted, not even the step that had a down.sql.
@@ -107,7 +97,7 @@ TEST_CASE("steps are recorded alike when a migration drops the session's prepare
                   "PREPARE mine AS SELECT 1;\nDEALLOCATE mine;\nCREATE TABLE four (id int);",
                   "DROP TABLE four;");
 
-  auto up = migrate(db, dir.path(), {"up"});
+  auto up = run_migrate(db, dir.path(), {"up"});
   CHECK(up.code == 0);
   CHECK(up.err.empty());
   CHECK(db.scalar("SELECT string_agg(version || ':' || name, ',' ORDER BY id) "
@@ -117,7 +107,7 @@ TEST_CASE("steps are recorded alike when a migration drops the session's prepare
                   "FROM migration_history_events") == "apply:one,apply:two,apply:three,apply:four");
   CHECK(db.scalar("SELECT count(*) FROM migration_history WHERE execution_ms < 0") == "0");
 
-  auto down = migrate(db, dir.path(), {"down", "--to", "0"});
+  auto down = run_migrate(db, dir.path(), {"down", "--to", "0"});
   CHECK(down.code == 0);
   CHECK(down.err.empty());
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
