@@ -365,13 +365,12 @@ std::vector<AppliedMigration> after_resume(std::vector<AppliedMigration> history
   return history;
 }
 
-// Prepares every step of the run, a resumed one first: everything is
-// checked before anything runs. Without `keep_files`, each step's file is
-// released once checked (run() reloads it just before running it).
-std::vector<PreparedStep> prepare_run(Database &db, std::vector<Migration> &disk,
-                                      const std::vector<AppliedMigration> &history,
-                                      RunOptions options, bool keep_files) {
-  std::vector<PreparedStep> prepared;
+// Prepares every step of the run, a resumed one first, and hands each to
+// `keep` once checked, with the number of steps still to come: everything is
+// checked before anything runs.
+void prepare_run(Database &db, std::vector<Migration> &disk,
+                 const std::vector<AppliedMigration> &history, RunOptions options,
+                 const std::function<void(PreparedStep &&, std::size_t)> &keep) {
   // The history as planned: as read, or as it will be once a resumed step
   // is done (a copy only then).
   const std::vector<AppliedMigration> *planned = &history;
@@ -380,31 +379,23 @@ std::vector<PreparedStep> prepare_run(Database &db, std::vector<Migration> &disk
     if (!options.resume) {
       throw PartialError(stopped_message(db, disk, *row));
     }
-    prepared.push_back(resumable(disk, *row, options));
-    if (!keep_files) {
-      release(prepared.back());
-    }
+    keep(resumable(disk, *row, options), 0);
     after = after_resume(history, *row, options);
     planned = &after;
   }
   if (options.request.count && *options.request.count == 0) {
-    return prepared;
+    return;
   }
-  const auto steps =
-      options.redo ? plan_redo(disk, *planned) : plan(disk, *planned, options.request);
-  prepared.reserve(prepared.size() + steps.size());
-  for (const auto &step : steps) {
-    prepared.push_back(prepare_step(step, options.timeouts));
-    if (options.single_transaction && !prepared.back().transactional) {
-      throw TreeError(prepared.back().file.string() +
+  auto steps = options.redo ? plan_redo(disk, *planned) : plan(disk, *planned, options.request);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    PreparedStep prepared = prepare_step(std::move(steps[i]), options.timeouts);
+    if (options.single_transaction && !prepared.transactional) {
+      throw TreeError(prepared.file.string() +
                       ": marked -- migrate:no-transaction, so it cannot run inside "
                       "--single-transaction");
     }
-    if (!keep_files) {
-      release(prepared.back());
-    }
+    keep(std::move(prepared), steps.size() - i - 1);
   }
-  return prepared;
 }
 
 // Whether the run may revert migrations, and so needs their down.sql.
@@ -424,7 +415,8 @@ bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOp
   if (reverts(options)) {
     return false;
   }
-  const auto history = first_read ? first_read->value_or(std::vector<AppliedMigration>{})
+  // Moved, not copied: at 10000 migrations the rows are a few MB.
+  const auto history = first_read ? std::move(*first_read).value_or(std::vector<AppliedMigration>{})
                                   : history_rows(db, HistoryDetail::forward);
   if (unfinished(history) != nullptr) {
     return false;
@@ -442,7 +434,7 @@ bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOp
 // Warns about each down.sql about to run that is not the one recorded when
 // its migration was applied (its checksum from prepare_step, so reverting
 // reads no other down.sql than those it runs).
-void warn_changed_downs(const std::vector<PreparedStep> &prepared,
+void warn_changed_downs(const std::vector<CheckedStep> &prepared,
                         const std::vector<AppliedMigration> &history, Reporter &reporter) {
   std::unordered_map<Version, const AppliedMigration *> rows;
   for (const auto &step : prepared) {
@@ -493,7 +485,12 @@ std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
                                   const RunOptions &options) {
   const auto history =
       history_rows(db, reverts(options) ? HistoryDetail::planning : HistoryDetail::forward);
-  return prepare_run(db, disk, history, options, true);
+  std::vector<PreparedStep> prepared;
+  prepare_run(db, disk, history, options, [&prepared](PreparedStep &&step, std::size_t more) {
+    prepared.reserve(prepared.size() + 1 + more);
+    prepared.push_back(std::move(step));
+  });
+  return prepared;
 }
 
 namespace {
@@ -522,7 +519,13 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
   const bool history_exists = stored.has_value();
   std::vector<AppliedMigration> history =
       stored ? std::move(*stored) : std::vector<AppliedMigration>{};
-  auto prepared = prepare_run(db, disk, history, options, false);
+  // Each step's file is freed once checked; reload() reads it again just
+  // before it runs.
+  std::vector<CheckedStep> prepared;
+  prepare_run(db, disk, history, options, [&prepared](PreparedStep &&step, std::size_t more) {
+    prepared.reserve(prepared.size() + 1 + more);
+    prepared.push_back(keep_checked(std::move(step)));
+  });
   warn_changed_downs(prepared, history, reporter);
   // Planned and checked: from here on a run holds only its steps, not the
   // tree and the history too (a few MB at 10000 migrations).

@@ -92,6 +92,7 @@ public:
     return std::binary_search(m_versions.begin(), m_versions.end(), version);
   }
   Version newest() const { return m_versions.empty() ? 0 : m_versions.back(); }
+  std::size_t size() const { return m_versions.size(); }
 
 private:
   std::vector<Version> m_versions;
@@ -118,6 +119,8 @@ std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &ap
                      ": no migration has it");
   }
   std::vector<Step> steps;
+  const std::size_t pending = disk.size() - std::min(disk.size(), applied.size());
+  steps.reserve(std::min(pending, request.count.value_or(pending)));
   for (const auto &migration : disk) {
     if (applied.contains(migration.version)) {
       continue;

@@ -53,14 +53,15 @@ std::vector<std::string_view> PreparedStep::statement_texts() const {
 namespace {
 
 // prepare_step without the look at the migration's directory.
-PreparedStep read_step(const Step &step, const Timeouts &defaults) {
+PreparedStep read_step(Step step, const Timeouts &defaults) {
   PreparedStep prepared;
-  prepared.step = step;
-  const Migration &m = step.migration;
-  prepared.file = step.direction == Direction::up ? m.up_path() : m.down_path();
+  prepared.step = std::move(step);
+  const Migration &m = prepared.step.migration;
+  const Direction direction = prepared.step.direction;
+  prepared.file = direction == Direction::up ? m.up_path() : m.down_path();
   auto sql = read_optional_sql_file(prepared.file);
   if (!sql) {
-    throw TreeError(missing_step_file(step.direction, m));
+    throw TreeError(missing_step_file(direction, m));
   }
   prepared.sql = std::move(*sql);
   prepared.statements = split_statements(prepared.sql);
@@ -80,7 +81,7 @@ PreparedStep read_step(const Step &step, const Timeouts &defaults) {
   }
   check_statements(prepared);
   prepared.file_checksum = checksum(prepared.sql);
-  if (step.direction == Direction::up) {
+  if (direction == Direction::up) {
     prepared.checksum = prepared.file_checksum;
     if (const auto down = read_optional_sql_file(m.down_path())) {
       prepared.down_checksum = checksum(*down);
@@ -91,30 +92,31 @@ PreparedStep read_step(const Step &step, const Timeouts &defaults) {
 
 } // namespace
 
-PreparedStep prepare_step(const Step &step, const Timeouts &defaults) {
+PreparedStep prepare_step(Step step, const Timeouts &defaults) {
   check_migration_dir(step.migration);
-  return read_step(step, defaults);
+  return read_step(std::move(step), defaults);
 }
 
-void release(PreparedStep &prepared) {
-  prepared.sql = std::string();
-  prepared.statements = std::vector<Statement>();
-  prepared.file = std::filesystem::path();
-  prepared.checksum = std::string(); // reload() computes them again
-  prepared.down_checksum = std::string();
+CheckedStep keep_checked(PreparedStep &&prepared) {
+  CheckedStep checked;
+  checked.step = std::move(prepared.step);
+  checked.file_checksum = std::move(prepared.file_checksum);
+  checked.resume_from = prepared.resume_from;
+  checked.resumed = prepared.resumed;
+  return checked;
 }
 
-PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults) {
-  // The directory was checked by prepare_step; the file is read and checked again.
-  PreparedStep fresh = read_step(prepared.step, defaults);
-  if (fresh.file_checksum != prepared.file_checksum) {
+PreparedStep reload(const CheckedStep &checked, const Timeouts &defaults) {
+  // The directory was checked by prepare_step; the file is read and checked
+  // again (the same text gives the same directives, hence the same timeouts).
+  PreparedStep fresh = read_step(checked.step, defaults);
+  if (fresh.file_checksum != checked.file_checksum) {
     throw TreeError(fresh.file.string() + ": changed while migrate was running (sha256 " +
-                    prepared.file_checksum + " when checked, " + fresh.file_checksum +
+                    checked.file_checksum + " when checked, " + fresh.file_checksum +
                     " now); it did not run");
   }
-  fresh.timeouts = prepared.timeouts;
-  fresh.resume_from = prepared.resume_from;
-  fresh.resumed = prepared.resumed;
+  fresh.resume_from = checked.resume_from;
+  fresh.resumed = checked.resumed;
   return fresh;
 }
 

@@ -39,19 +39,28 @@ struct PreparedStep {
 // the migration's directory (check_migration_dir), an unreadable file, an unterminated last
 // statement, a bad directive, BEGIN/COMMIT/ROLLBACK/END at top level, or, in a transactional file,
 // a statement that cannot run inside a transaction (saying how to mark it).
-PreparedStep prepare_step(const Step &step, const Timeouts &defaults);
+PreparedStep prepare_step(Step step, const Timeouts &defaults);
 
-// Frees what `prepared` holds of its file (text, statements, path, checksums
-// but file_checksum) once it
-// has been checked, so that a long plan does not keep every file in memory;
-// reload() reads it again just before it runs.
-void release(PreparedStep &prepared);
+// What a run keeps of a step between checking it and running it: not the
+// file (its text, statements and path), only what reload() needs to read it
+// again and make sure it is the file that was checked. A long plan thus never
+// holds every file in memory, and each waiting step costs about half of a
+// PreparedStep.
+struct CheckedStep {
+  Step step;
+  std::string file_checksum; // PreparedStep::file_checksum
+  std::size_t resume_from = 0;
+  bool resumed = false;
+};
 
-// `prepared` (released) read and checked again, with its resume point (its
-// directory's entries are not listed again: prepare_step did).
+// `prepared`, checked, reduced to what a run keeps (its file is freed).
+CheckedStep keep_checked(PreparedStep &&prepared);
+
+// `checked` read and checked again, with its resume point (its directory's
+// entries are not listed again: prepare_step did).
 // Throws TreeError when the file changed since it was checked: it runs
 // exactly what was checked (and shown), or nothing.
-PreparedStep reload(const PreparedStep &prepared, const Timeouts &defaults);
+PreparedStep reload(const CheckedStep &checked, const Timeouts &defaults);
 
 // The 1-based file line where `failure` happened: the failing statement's
 // first line, moved down to the error position when the server gave one; 0

@@ -43,32 +43,36 @@ TEST_CASE("prepare_step refuses a stray file next to up.sql", "[prepare]") {
                       Contains((tmp / "20240101000000_one/seed.sql").string()));
 }
 
-TEST_CASE("a released step reloads as it was checked", "[prepare]") {
+TEST_CASE("a checked step reloads as it was checked", "[prepare]") {
   TempDir tmp;
   write_file(tmp / "20240101000000_one/up.sql",
-             "-- migrate:no-transaction\nSELECT 1;\nSELECT 2;\n");
+             "-- migrate:no-transaction\n-- migrate:lock-timeout 3s\nSELECT 1;\nSELECT 2;\n");
   PreparedStep prepared = prepare_step(up_step(tmp), {});
   prepared.resume_from = 1;
   prepared.resumed = true;
-  release(prepared);
-  CHECK(prepared.sql.empty());
-  CHECK(prepared.statements.empty());
+  const std::string file_checksum = prepared.file_checksum;
+  const CheckedStep checked = keep_checked(std::move(prepared));
+  CHECK(checked.file_checksum == file_checksum);
+  CHECK(checked.step.migration.version == 20240101000000);
 
-  const PreparedStep again = reload(prepared, {});
+  Timeouts defaults;
+  defaults.statement_timeout = std::chrono::milliseconds(500);
+  const PreparedStep again = reload(checked, defaults);
   CHECK(again.statements.size() == 2);
   CHECK_FALSE(again.transactional);
   CHECK(again.resume_from == 1);
   CHECK(again.resumed);
   CHECK(again.file == tmp / "20240101000000_one/up.sql");
+  CHECK(again.timeouts.lock_timeout == std::chrono::milliseconds(3000));
+  CHECK(again.timeouts.statement_timeout == std::chrono::milliseconds(500));
 }
 
 TEST_CASE("a file edited after it was checked is refused when reloaded", "[prepare]") {
   TempDir tmp;
   write_file(tmp / "20240101000000_one/up.sql", "SELECT 1;\n");
-  PreparedStep prepared = prepare_step(up_step(tmp), {});
-  release(prepared);
+  const CheckedStep checked = keep_checked(prepare_step(up_step(tmp), {}));
   write_file(tmp / "20240101000000_one/up.sql", "DROP TABLE precious;\n");
-  REQUIRE_THROWS_AS(reload(prepared, {}), TreeError);
-  REQUIRE_THROWS_WITH(reload(prepared, {}), Contains("up.sql: changed while migrate was running") &&
-                                                Contains("it did not run"));
+  REQUIRE_THROWS_AS(reload(checked, {}), TreeError);
+  REQUIRE_THROWS_WITH(reload(checked, {}), Contains("up.sql: changed while migrate was running") &&
+                                               Contains("it did not run"));
 }
