@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -24,20 +25,22 @@ std::string session_conninfo(const Settings &settings) {
   return with_session_defaults(settings.conninfo, std::getenv("PGCONNECT_TIMEOUT") != nullptr);
 }
 
-// The migrations tree of `settings` and a session on its target, and, when
-// `prefetch` says so, the history rows with that detail. The tree is read on
-// a second thread while this one connects (the server starts the session)
-// and sends the history query: the first moments of a run wait on the server
-// and the filesystem at once. Before the tree is known to be valid nothing
-// but that read-only query is sent, and a problem in the tree is reported
-// before (and instead of) a problem with the connection or the history.
+// The migrations tree of `settings` and a session on its target, after
+// `prefetch` (when given) ran on that session. The tree is read on a second
+// thread while this one connects (the server starts the session) and runs
+// `prefetch` (a read of the history): the first moments of a run wait on the
+// server and the filesystem at once. Before the tree is known to be valid
+// nothing but that read-only query is sent, and a problem in the tree is
+// reported before (and instead of) a problem with the connection or the
+// history.
 struct Target {
   std::vector<Migration> disk;
   std::unique_ptr<Database> db;
-  std::optional<std::vector<AppliedMigration>> history; // with prefetch: nullopt = no table
 };
 
-Target open_target(const Settings &settings, std::optional<HistoryDetail> prefetch = std::nullopt) {
+using Prefetch = std::function<void(Database &)>;
+
+Target open_target(const Settings &settings, const Prefetch &prefetch = nullptr) {
   // The start-up packet goes out before the reader thread takes the CPU, so the
   // server starts the session at once (about 1 ms sooner at N = 1000).
   auto pending = start_postgres(session_conninfo(settings), settings.history, settings.secrets);
@@ -54,7 +57,7 @@ Target open_target(const Settings &settings, std::optional<HistoryDetail> prefet
   try {
     target.db = pending.finish();
     if (prefetch) {
-      target.history = target.db->read_history(*prefetch);
+      prefetch(*target.db);
     }
   } catch (...) {
     db_error = std::current_exception();
@@ -69,10 +72,17 @@ Target open_target(const Settings &settings, std::optional<HistoryDetail> prefet
   return target;
 }
 
-// What an `up` reads first (see run()); nothing for down and redo.
-std::optional<HistoryDetail> first_read(Direction direction, bool redo) {
-  return direction == Direction::up && !redo ? std::optional<HistoryDetail>(HistoryDetail::forward)
-                                             : std::nullopt;
+// Opens the target of `context` and runs `run_options` there. An `up` reads
+// the history's digest while the tree is read (see run()).
+RunResult run_on_target(const Context &context, const RunOptions &run_options, Reporter &reporter) {
+  if (run_options.request.direction == Direction::down || run_options.redo) {
+    auto target = open_target(context.settings);
+    return run(*target.db, std::move(target.disk), run_options, reporter);
+  }
+  FirstRead first;
+  auto target = open_target(context.settings,
+                            [&first](Database &db) { first.digest = db.read_history_digest(); });
+  return run(*target.db, std::move(target.disk), run_options, reporter, first);
 }
 
 Version version_of(const std::string &text, const char *what) {
@@ -153,12 +163,7 @@ int migrate_json(const Context &context, const MigrateOptions &options, Directio
     if (direction == Direction::down) {
       confirm(context, options.yes, std::string("migrate ") + command);
     }
-    auto target = open_target(context.settings, first_read(direction, redo));
-    if (first_read(direction, redo)) {
-      run(*target.db, std::move(target.disk), run_options, reporter, std::move(target.history));
-    } else {
-      run(*target.db, std::move(target.disk), run_options, reporter);
-    }
+    run_on_target(context, run_options, reporter);
     kept = reporter.done().size();
   } catch (const MigrationFailed &failure) {
     print_failure(std::cerr, failure, context.style);
@@ -191,13 +196,9 @@ int migrate_command(const Context &context, const MigrateOptions &options, Direc
   if (direction == Direction::down) {
     confirm(context, options.yes, std::string("migrate ") + command);
   }
-  auto target = open_target(context.settings, first_read(direction, redo));
   TextReporter reporter(std::cout, std::cerr, context.style);
   try {
-    const auto result = first_read(direction, redo)
-                            ? run(*target.db, std::move(target.disk), run_options, reporter,
-                                  std::move(target.history))
-                            : run(*target.db, std::move(target.disk), run_options, reporter);
+    const auto result = run_on_target(context, run_options, reporter);
     print_summary(std::cout, result, verb, context.style);
   } catch (const MigrationFailed &failure) {
     std::cout.flush();
@@ -255,8 +256,11 @@ int run_plan(const Context &context, const PlanOptions &options) {
 }
 
 int run_status(const Context &context, const StatusOptions &options) {
-  auto target = open_target(context.settings, HistoryDetail::full);
-  const auto rows = status(target.disk, target.history.value_or(std::vector<AppliedMigration>{}));
+  std::optional<std::vector<AppliedMigration>> history;
+  auto target = open_target(context.settings, [&history](Database &db) {
+    history = db.read_history(HistoryDetail::full);
+  });
+  const auto rows = status(target.disk, history.value_or(std::vector<AppliedMigration>{}));
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {

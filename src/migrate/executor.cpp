@@ -403,21 +403,30 @@ bool reverts(const RunOptions &options) {
   return options.redo || options.request.direction == Direction::down;
 }
 
-// Whether an `up` has nothing to do, found out the cheap way: one read of the
-// history, without the lock or the read-only check, since it changes
+// Whether an `up` has nothing to do, found out the cheap way: the history's
+// digest, read without the lock or the read-only check, since it changes
 // nothing. A committed history that holds every migration stays that way, so
 // the answer cannot go stale; anything else (steps to run, a half-done
-// migration, a refusal of the planner) is left to the locked path, which reads
-// again and reports it.
-// `first_read`: that read, when the caller made it.
+// migration, a refusal of the planner) is left to the locked path, which
+// reads the rows and reports it. Only `up --to` reads the rows here too when
+// the digests differ: its pending migrations may all be above the target.
+// `first`: that read, when the caller made it.
 bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOptions &options,
-                   std::optional<std::optional<std::vector<AppliedMigration>>> first_read) {
+                   const std::optional<FirstRead> &first) {
   if (reverts(options)) {
     return false;
   }
-  // Moved, not copied: at 10000 migrations the rows are a few MB.
-  const auto history = first_read ? std::move(*first_read).value_or(std::vector<AppliedMigration>{})
-                                  : history_rows(db, HistoryDetail::forward);
+  const auto digest = first ? first->digest : db.read_history_digest();
+  if (digest && !digest->empty()) {
+    if (all_applied(disk, *digest, options.request)) {
+      return true;
+    }
+    if (!options.request.to) {
+      return false;
+    }
+  }
+  const auto history =
+      digest ? history_rows(db, HistoryDetail::forward) : std::vector<AppliedMigration>{};
   if (unfinished(history) != nullptr) {
     return false;
   }
@@ -496,10 +505,9 @@ std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
 namespace {
 
 RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &options,
-                   Reporter &reporter,
-                   std::optional<std::optional<std::vector<AppliedMigration>>> first_read) {
+                   Reporter &reporter, const std::optional<FirstRead> &first) {
   const auto start = Clock::now();
-  if (nothing_to_do(db, disk, options, std::move(first_read))) {
+  if (nothing_to_do(db, disk, options, first)) {
     RunResult idle;
     idle.elapsed = since(start);
     return idle;
@@ -570,8 +578,8 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
 }
 
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
-              Reporter &reporter, std::optional<std::vector<AppliedMigration>> history) {
-  return run_from(db, std::move(disk), options, reporter, std::move(history));
+              Reporter &reporter, const FirstRead &first) {
+  return run_from(db, std::move(disk), options, reporter, first);
 }
 
 } // namespace migrate

@@ -109,24 +109,28 @@ private:
 };
 
 // Runs `options` against `db` with the migrations `disk` (from read_tree).
-// An `up` first reads the history once without the lock: when every migration
-// is applied, it returns there (with the checksum warnings), without locking
-// or checking that the target accepts writes. Otherwise, and for down and
-// redo, in order: refuse a read-only target, take the lock, read the history, verify
-// the checksums of applied migrations (for down and redo, read down.sql of
-// every applied migration and warn about edited ones), refuse a half-done migration (unless
-// resuming), plan, read and check every file of the plan, create the history
-// table if needed, then apply the steps. Throws LockError, ConnectionError,
+// An `up` first reads the history's digest without the lock
+// (Database::read_history_digest, 64 bytes): when every migration is applied
+// (all_applied), it returns there, without locking or checking that the
+// target accepts writes. Otherwise, and for down and redo, in order: refuse a
+// read-only target, take the lock, read the history, verify the checksums of
+// applied migrations, refuse a half-done migration (unless resuming), plan,
+// read and check every file of the plan (warning about each down.sql that
+// changed since its migration was applied), create the history table if
+// needed, then apply the steps. Throws LockError, ConnectionError,
 // PartialError, the planner's errors, TreeError, MigrationFailed and
 // Interrupted. The lock is released on every path.
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
               Reporter &reporter);
 
-// The same, with the unlocked first read of an `up` already done by the
-// caller: `history` as db.read_history(HistoryDetail::forward) returned it
-// (std::nullopt: no table). Lets the caller read it while reading the tree.
+// The first read of an `up`, made by the caller (while it read the tree).
+struct FirstRead {
+  std::optional<std::string> digest; // as Database::read_history_digest returned it
+};
+
+// The same, with that first read already made.
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
-              Reporter &reporter, std::optional<std::vector<AppliedMigration>> history);
+              Reporter &reporter, const FirstRead &first);
 
 // What `run` would do, without taking the lock or writing anything: the
 // prepared steps of the plan (same refusals as run, except the lock and the

@@ -105,6 +105,12 @@ public:
   // the bytes).
   std::string select_rows(bool with_down, bool full) const;
 
+  // One row, one column: the lowercase hex SHA-256 of the lines
+  // "<version> <checksum> <state>" of every row, by version, joined by "\n"
+  // (see history_digest in plan.hpp, which computes the same for a tree whose
+  // migrations are all applied). Needs PostgreSQL 11 (sha256()).
+  std::string select_digest() const;
+
   // The newest `limit` events, newest first.
   std::string select_events(std::size_t limit) const;
 

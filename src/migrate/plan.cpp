@@ -1,6 +1,7 @@
 #include "migrate/plan.hpp"
 
 #include "migrate/error.hpp"
+#include "migrate/sha256.hpp"
 
 #include <algorithm>
 
@@ -109,8 +110,11 @@ Step make_step(Direction direction, const Migration &migration) {
   return Step{direction, migration};
 }
 
-std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &applied,
-                          Version newest_applied, const PlanRequest &request) {
+// Refuses an `up` request the planner cannot carry out whatever the history.
+void check_up_request(const std::vector<Migration> &disk, const PlanRequest &request) {
+  if (request.count && *request.count == 0) {
+    throw UsageError("--count must be at least 1");
+  }
   if (request.to && *request.to == 0) {
     throw UsageError("up --to 0 would apply nothing; give the version to stop after");
   }
@@ -118,6 +122,11 @@ std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &ap
     throw UsageError("unknown target version " + format_version(*request.to) +
                      ": no migration has it");
   }
+}
+
+std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &applied,
+                          Version newest_applied, const PlanRequest &request) {
+  check_up_request(disk, request);
   std::vector<Step> steps;
   const std::size_t pending = disk.size() - std::min(disk.size(), applied.size());
   steps.reserve(std::min(pending, request.count.value_or(pending)));
@@ -203,6 +212,31 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
   const AppliedMigration *newest = newest_first(history).front();
   const Migration &migration = *find_on_disk(disk, newest->version);
   return {make_step(Direction::down, migration), make_step(Direction::up, migration)};
+}
+
+std::string history_digest(const std::vector<Migration> &disk) {
+  Sha256 hash;
+  for (std::size_t i = 0; i < disk.size(); ++i) {
+    hash.update(i == 0 ? "" : "\n");
+    hash.update(format_version(disk[i].version));
+    hash.update(" ");
+    hash.update(disk[i].checksum);
+    hash.update(" applied");
+  }
+  return hash.hex_digest();
+}
+
+bool all_applied(const std::vector<Migration> &disk, const std::string &digest,
+                 const PlanRequest &request) {
+  if (request.direction != Direction::up) {
+    return false;
+  }
+  try {
+    check_up_request(disk, request);
+  } catch (const UsageError &) {
+    return false;
+  }
+  return digest == history_digest(disk);
 }
 
 const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history) {

@@ -46,6 +46,20 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
 std::vector<Step> plan_redo(const std::vector<Migration> &disk,
                             const std::vector<AppliedMigration> &history);
 
+// The digest that Database::read_history_digest returns for a history holding
+// exactly the migrations of `disk` (sorted by version), each applied with its
+// up.sql as it is now: the lowercase hex SHA-256 of the lines
+// "<version> <checksum> applied", joined by "\n".
+std::string history_digest(const std::vector<Migration> &disk);
+
+// Whether an `up` for `request` has nothing to do against the history whose
+// digest is `digest`: it equals history_digest(disk) (every migration applied
+// unchanged, nothing else recorded, nothing half-done) and the planner would
+// accept the request. False does not mean that there is work: plan with the
+// rows to know.
+bool all_applied(const std::vector<Migration> &disk, const std::string &digest,
+                 const PlanRequest &request);
+
 // The first history row that is not `applied`, or nullptr.
 const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history);
 

@@ -183,23 +183,41 @@ public:
   }
 
   std::optional<std::vector<AppliedMigration>> read_history(HistoryDetail detail) override {
-    const std::string doing = "reading the history table " + m_sql.table().qualified();
-    try {
-      auto described = read_history_described(detail);
-      if (described.outcome == Described::no_table) {
+    return reading_history([&]() -> std::optional<std::vector<AppliedMigration>> {
+      auto result = query_history(
+          m_sql.select_rows(detail != HistoryDetail::forward, detail == HistoryDetail::full));
+      if (!result) {
         return std::nullopt;
       }
-      auto rows = described.outcome == Described::rows
-                      ? std::make_optional(std::move(described.history))
-                      : read_history_catalog(detail);
-      if (rows) {
-        // Sorted here rather than by the server: a sequential scan, no index scan.
-        std::sort(rows->begin(), rows->end(),
-                  [](const AppliedMigration &a, const AppliedMigration &b) {
-                    return a.sequence < b.sequence;
-                  });
-      }
+      auto rows = to_rows(*result);
+      result.reset(); // the result and the rows are each a few MB at N = 10000
+      // Sorted here rather than by the server: a sequential scan, no index scan.
+      std::sort(rows.begin(), rows.end(), [](const AppliedMigration &a, const AppliedMigration &b) {
+        return a.sequence < b.sequence;
+      });
       return rows;
+    });
+  }
+
+  std::optional<std::string> read_history_digest() override {
+    if (m_conn->server_version() < 110000) {
+      return std::string(); // no sha256() before PostgreSQL 11
+    }
+    return reading_history([&]() -> std::optional<std::string> {
+      const auto result = query_history(m_sql.select_digest());
+      if (!result) {
+        return std::nullopt;
+      }
+      return std::string((*result)[0][0].c_str());
+    });
+  }
+
+  // Runs `read` (a read of the history table), turning the client library's
+  // exceptions into ours.
+  template <typename Read> auto reading_history(Read &&read) -> decltype(read()) {
+    const std::string doing = "reading the history table " + m_sql.table().qualified();
+    try {
+      return read();
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, doing);
     } catch (const pqxx::sql_error &e) {
@@ -542,7 +560,7 @@ private:
   // or something the catalog query must look into.
   struct Described {
     enum { rows, no_table, unclear } outcome = unclear;
-    std::vector<AppliedMigration> history;
+    pqxx::result result; // of `query`, with outcome rows
   };
 
   // The usual case, in one round trip and without a catalog query: whether
@@ -550,7 +568,7 @@ private:
   // descriptions of "SELECT * ... LIMIT 0" results, then the rows. Unclear
   // when only one table exists or the columns differ: read_history_catalog
   // then finds out which, and says how.
-  Described read_history_described(HistoryDetail detail) {
+  Described read_history_described(const std::string &query) {
     Described described;
     pqxx::nontransaction tx{*m_conn};
     pqxx::pipeline pipe{tx};
@@ -558,8 +576,7 @@ private:
     const auto exist_id = pipe.insert(m_sql.tables_exist());
     const auto history_id = pipe.insert(m_sql.history_probe());
     const auto events_id = pipe.insert(m_sql.events_probe());
-    const auto rows_id = pipe.insert(
-        m_sql.select_rows(detail != HistoryDetail::forward, detail == HistoryDetail::full));
+    const auto rows_id = pipe.insert(query);
     pipe.resume();
     const auto exist = pipe.retrieve(exist_id);
     const bool history_exists = exist[0][0].as<bool>();
@@ -580,7 +597,7 @@ private:
       pipe.flush();
       return described;
     }
-    described.history = to_rows(pipe.retrieve(rows_id));
+    described.result = pipe.retrieve(rows_id);
     described.outcome = Described::rows;
     return described;
   }
@@ -614,13 +631,12 @@ private:
 
   // The structure of both tables from the catalog, then the rows: slower
   // (a catalog query), but it tells a missing table from a foreign one.
-  std::optional<std::vector<AppliedMigration>> read_history_catalog(HistoryDetail detail) {
+  std::optional<pqxx::result> read_history_catalog(const std::string &query) {
     pqxx::nontransaction tx{*m_conn};
     pqxx::pipeline pipe{tx};
     pipe.retain(INT_MAX);
     const auto structure_id = pipe.insert(m_sql.structure());
-    const auto rows_id = pipe.insert(
-        m_sql.select_rows(detail != HistoryDetail::forward, detail == HistoryDetail::full));
+    const auto rows_id = pipe.insert(query);
     pipe.resume();
     const auto structure = pipe.retrieve(structure_id);
     const bool exists = !structure[0][0].is_null();
@@ -638,7 +654,20 @@ private:
                          " does not; restore it, or create it empty as docs/migrations.md "
                          "shows");
     }
-    return to_rows(pipe.retrieve(rows_id));
+    return pipe.retrieve(rows_id);
+  }
+
+  // The result of `query` on the history table (after the structure checks
+  // of read_history), or std::nullopt when there is no history table.
+  std::optional<pqxx::result> query_history(const std::string &query) {
+    auto described = read_history_described(query);
+    if (described.outcome == Described::no_table) {
+      return std::nullopt;
+    }
+    if (described.outcome == Described::rows) {
+      return std::move(described.result);
+    }
+    return read_history_catalog(query);
   }
 
   static std::vector<AppliedMigration> to_rows(const pqxx::result &r) {

@@ -115,6 +115,12 @@ TEST_CASE("an up with nothing to do neither waits for the lock nor needs a writa
     auto blocked = run(up);
     CHECK(blocked.code == 5);
     CHECK_FALSE(db.table_exists("three"));
+    // Up to a target that is applied: nothing to do, though three is pending.
+    auto to_applied = run({"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                           "--lock-timeout", "0", "up", "--to", "20240102000000"});
+    CHECK(to_applied.code == 0);
+    CHECK_THAT(to_applied.out, Contains("nothing to do"));
+    CHECK_FALSE(db.table_exists("three"));
   }
   SECTION("on a read-only target") {
     pqxx::connection admin{"dbname=postgres"};

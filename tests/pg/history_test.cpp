@@ -1,7 +1,12 @@
 // The history disagreeing with the files: out-of-order and missing
-// migrations.
+// migrations, and the digest that finds out that they agree.
 
 #include "harness.hpp"
+#include "migrate/error.hpp"
+#include "migrate/history_sql.hpp"
+#include "migrate/plan.hpp"
+#include "migrate/postgres.hpp"
+#include "migrate/source.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -116,4 +121,49 @@ TEST_CASE("steps are recorded alike when a migration drops the session's prepare
         "revert:four,revert:three,revert:two,revert:one");
   CHECK_FALSE(db.table_exists("one"));
   CHECK_FALSE(db.table_exists("four"));
+}
+
+TEST_CASE("the history's digest is the tree's exactly when every migration is applied unchanged") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;");
+  write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id int);", std::nullopt);
+  auto session = migrate::connect_postgres(
+      db.conninfo(), migrate::parse_history_table("public.migration_history"), {});
+  CHECK_FALSE(session->read_history_digest().has_value()); // no history table yet
+
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  const auto digest = session->read_history_digest();
+  REQUIRE(digest.has_value());
+  CHECK(*digest == migrate::history_digest(migrate::read_tree(dir.path())));
+
+  SECTION("a pending migration") {
+    write_migration(dir.path(), "20240103000000_three", "CREATE TABLE three (id int);",
+                    std::nullopt);
+    CHECK(session->read_history_digest() !=
+          migrate::history_digest(migrate::read_tree(dir.path())));
+  }
+  SECTION("an applied up.sql edited") {
+    write_migration(dir.path(), "20240102000000_two", "CREATE TABLE two (id bigint);",
+                    std::nullopt);
+    CHECK(session->read_history_digest() !=
+          migrate::history_digest(migrate::read_tree(dir.path())));
+  }
+  SECTION("a row stopped half-way") {
+    db.query("UPDATE migration_history SET state = 'applying' WHERE version = '20240102000000'");
+    CHECK(session->read_history_digest() !=
+          migrate::history_digest(migrate::read_tree(dir.path())));
+  }
+  SECTION("a row whose directory is gone") {
+    db.query("INSERT INTO migration_history (version, name, checksum) VALUES "
+             "('20230101000000', 'old', '" +
+             std::string(64, '0') + "')");
+    CHECK(session->read_history_digest() !=
+          migrate::history_digest(migrate::read_tree(dir.path())));
+  }
+  SECTION("a history table of another structure is refused as read_history refuses it") {
+    db.query("ALTER TABLE migration_history ADD COLUMN extra int");
+    CHECK_THROWS_AS(session->read_history_digest(), migrate::HistoryError);
+  }
 }

@@ -1,5 +1,6 @@
 #include "migrate/error.hpp"
 #include "migrate/plan.hpp"
+#include "migrate/sha256.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -409,4 +410,46 @@ TEST_CASE("state_name names each state", "[plan][status]") {
   CHECK(std::string(state_name(State::applied)) == "applied");
   CHECK(std::string(state_name(State::pending)) == "pending");
   CHECK(std::string(state_name(State::missing)) == "missing");
+}
+
+TEST_CASE("history_digest is the sha256 of one line per migration, by version", "[plan][digest]") {
+  World world{{V1, V2}, {}};
+  auto disk = disk_of(world);
+  disk[0].checksum = std::string(64, 'a');
+  disk[1].checksum = std::string(64, 'b');
+  CHECK(history_digest(disk) ==
+        sha256_hex("20240101000000 " + std::string(64, 'a') + " applied\n20240102000000 " +
+                   std::string(64, 'b') + " applied"));
+  CHECK(history_digest({}) == sha256_hex(""));
+}
+
+TEST_CASE("all_applied needs the tree's digest and a request the planner accepts",
+          "[plan][digest]") {
+  World world{{V1, V2}, {}};
+  auto disk = disk_of(world);
+  disk[0].checksum = std::string(64, 'a');
+  disk[1].checksum = std::string(64, 'b');
+  const std::string digest = history_digest(disk);
+  PlanRequest up;
+  CHECK(all_applied(disk, digest, up));
+  CHECK_FALSE(all_applied(disk, history_digest({disk[0]}), up));
+  CHECK_FALSE(all_applied(disk, "", up));
+
+  PlanRequest to = up;
+  to.to = V1;
+  CHECK(all_applied(disk, digest, to));
+  to.to = UNKNOWN; // plan refuses it: so must the shortcut
+  CHECK_FALSE(all_applied(disk, digest, to));
+  to.to = 0;
+  CHECK_FALSE(all_applied(disk, digest, to));
+
+  PlanRequest count = up;
+  count.count = 1;
+  CHECK(all_applied(disk, digest, count));
+  count.count = 0;
+  CHECK_FALSE(all_applied(disk, digest, count));
+
+  PlanRequest down;
+  down.direction = Direction::down;
+  CHECK_FALSE(all_applied(disk, digest, down));
 }
