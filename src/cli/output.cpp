@@ -155,8 +155,8 @@ void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows) {
         << ",\"state\":" << json_string(state_name(row.state)) << ",\"applied_at\":"
         << (row.applied_at ? json_string(*row.applied_at) : std::string("null"));
     if (row.state == State::changed) {
-      out << ",\"recorded_checksum\":" << json_string(row.recorded_checksum)
-          << ",\"checksum\":" << json_string(row.checksum);
+      out << ",\"recorded_checksum\":" << json_string(row.recorded_checksum.hex())
+          << ",\"checksum\":" << json_string(row.checksum.hex());
     }
     out << "}";
   }
@@ -219,7 +219,7 @@ void print_plan_json(std::ostream &out, const std::vector<PreparedStep> &steps) 
         << ",\"lock_timeout_ms\":" << duration_json(step.timeouts.lock_timeout)
         << ",\"statement_timeout_ms\":" << duration_json(step.timeouts.statement_timeout)
         << ",\"checksum\":"
-        << (step.checksum.empty() ? std::string("null") : json_string(step.checksum))
+        << (step.checksum.empty() ? std::string("null") : json_string(step.checksum.hex()))
         << ",\"resume_from\":" << step.resume_from << ",\"statements\":[";
     for (std::size_t j = step.resume_from; j < step.statements.size(); ++j) {
       out << (j == step.resume_from ? "" : ",") << "{\"line\":" << step.statements[j].line

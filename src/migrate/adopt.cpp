@@ -157,7 +157,7 @@ AppliedMigration row_for(const ImportedMigration &m) {
   row.version = m.version;
   row.name = m.name;
   row.checksum = checksum(m.up);
-  row.down_checksum = m.down ? checksum(*m.down) : std::string();
+  row.down_checksum = m.down ? checksum(*m.down) : Checksum();
   return row;
 }
 

@@ -32,44 +32,6 @@ template <typename T> void append(std::string &out, T value) {
   out.append(bytes, sizeof value);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
-// 64 lowercase hex characters to 32 bytes; false for anything else.
-bool to_bytes(const std::string &hex, char *out) {
-  if (hex.size() != 64) {
-    return false;
-  }
-  for (std::size_t i = 0; i < 32; ++i) {
-    const int high = hex_value(hex[2 * i]);
-    const int low = hex_value(hex[2 * i + 1]);
-    if (high < 0 || low < 0) {
-      return false;
-    }
-    out[i] = static_cast<char>((high << 4) | low);
-  }
-  return true;
-}
-
-// Writes the 64 hex digits of the 32 `bytes` into `hex` (no allocation when
-// it has the capacity).
-void to_hex(const char *bytes, std::string &hex) {
-  static constexpr char digits[] = "0123456789abcdef";
-  hex.resize(64);
-  for (std::size_t i = 0; i < 32; ++i) {
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    hex[2 * i] = digits[byte >> 4];
-    hex[2 * i + 1] = digits[byte & 0x0f];
-  }
-}
-
 FileStamp record_stamp(const std::string &data, std::size_t at) {
   FileStamp stamp;
   stamp.inode = load_at<std::uint64_t>(data, at + 8);
@@ -205,7 +167,7 @@ void ChecksumCache::match(const std::vector<Migration> &migrations) {
   }
 }
 
-bool ChecksumCache::lookup(std::size_t i, const FileStamp &stamp, std::string &checksum) const {
+bool ChecksumCache::lookup(std::size_t i, const FileStamp &stamp, Checksum &checksum) const {
   if (i >= m_matched.size() || m_matched[i] == 0) {
     return false;
   }
@@ -213,7 +175,7 @@ bool ChecksumCache::lookup(std::size_t i, const FileStamp &stamp, std::string &c
   if (record_stamp(m_data, at) != stamp) {
     return false;
   }
-  to_hex(m_data.data() + at + 40, checksum);
+  checksum = Checksum::from_bytes(reinterpret_cast<const unsigned char *>(m_data.data() + at + 40));
   return true;
 }
 
@@ -241,12 +203,11 @@ void ChecksumCache::save(const std::vector<Migration> &migrations,
   if (same && count == m_records.size()) {
     return;
   }
-  char sum[32];
   std::string out(k_header, '\0');
   std::memcpy(out.data(), k_magic, sizeof k_magic);
   std::uint64_t written_count = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!storable(i) || !to_bytes(migrations[i].checksum, sum)) {
+    if (!storable(i) || !migrations[i].checksum.is_sha256()) {
       continue;
     }
     const Migration &m = migrations[i];
@@ -255,7 +216,8 @@ void ChecksumCache::save(const std::vector<Migration> &migrations,
     append(out, stamps[i].size);
     append(out, stamps[i].mtime_ns);
     append(out, stamps[i].ctime_ns);
-    out.append(sum, 32);
+    out.append(reinterpret_cast<const char *>(m.checksum.bytes().data()),
+               m.checksum.bytes().size());
     out.push_back(static_cast<char>(m.name.size()));
     out += m.name;
     ++written_count;

@@ -55,9 +55,9 @@ public:
   void match(const std::vector<Migration> &migrations);
 
   // Whether `stamp` is what was recorded with migrations[i]'s up.sql; if so,
-  // writes the recorded checksum (64 hex digits) into `checksum`, reusing its
-  // storage. Safe to call from several threads at once after match().
-  bool lookup(std::size_t i, const FileStamp &stamp, std::string &checksum) const;
+  // sets `checksum` to the recorded one. Safe to call from several threads at
+  // once after match().
+  bool lookup(std::size_t i, const FileStamp &stamp, Checksum &checksum) const;
 
   // Writes the cache for `migrations` with their up.sql `stamps` (same
   // indexes; checksums from the migrations), leaving out racy records, when

@@ -240,7 +240,7 @@ private:
     event.kind = EventKind::fail;
     event.version = prepared.step.migration.version;
     event.name = prepared.step.migration.name;
-    event.checksum = prepared.checksum;
+    event.checksum = prepared.checksum.hex();
     event.client = m_options.client;
     event.sqlstate = failure.sqlstate;
     event.file = prepared.file.string();
@@ -328,12 +328,12 @@ PreparedStep resumable(const std::vector<Migration> &disk, const AppliedMigratio
                             "`migrate repair`");
   }
   PreparedStep prepared = prepare_step(Step{direction, *migration}, options.timeouts);
-  const std::string now = direction == Direction::up ? prepared.checksum : migration->checksum;
-  const std::string now_down =
+  const Checksum now = direction == Direction::up ? prepared.checksum : migration->checksum;
+  const Checksum now_down =
       direction == Direction::up ? prepared.down_checksum : prepared.file_checksum;
   if (now != row.checksum || (direction == Direction::down && now_down != row.down_checksum)) {
     throw HistoryError(prepared.file.string() + " or its pair changed since " + id +
-                       " started; cannot resume it safely (recorded sha256 " + row.checksum +
+                       " started; cannot resume it safely (recorded sha256 " + row.checksum.hex() +
                        "); undo the edit, or settle it with `migrate repair`");
   }
   if (prepared.transactional) {
@@ -366,17 +366,17 @@ std::vector<AppliedMigration> after_resume(std::vector<AppliedMigration> history
 }
 
 // The down.sql checksum recorded for each step of `steps` that reverts a
-// migration ("" for the others and for none recorded), in the order of
+// migration (empty for the others and for none recorded), in the order of
 // `steps`.
-std::vector<std::string> recorded_downs(const std::vector<Step> &steps,
-                                        const std::vector<AppliedMigration> &history) {
+std::vector<Checksum> recorded_downs(const std::vector<Step> &steps,
+                                     const std::vector<AppliedMigration> &history) {
   std::unordered_map<Version, std::size_t> index;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (steps[i].direction == Direction::down) {
       index.emplace(steps[i].migration.version, i);
     }
   }
-  std::vector<std::string> recorded(steps.size());
+  std::vector<Checksum> recorded(steps.size());
   if (index.empty()) {
     return recorded;
   }

@@ -24,6 +24,14 @@ std::string nullable(const std::string &text) {
   return text.empty() ? std::string("NULL") : quote_literal(text);
 }
 
+std::string checksum_literal(const Checksum &checksum) {
+  return quote_literal(checksum.hex());
+}
+
+std::string nullable(const Checksum &checksum) {
+  return nullable(checksum.hex());
+}
+
 } // namespace
 
 bool is_plain_identifier(std::string_view part, std::size_t max_length) {
@@ -260,7 +268,7 @@ std::string HistorySql::record_step(Direction direction, const AppliedMigration 
                                     const std::string &client) const {
   return record_sql(history_sql(), events_sql(), direction,
                     {version_literal(row.version), quote_literal(row.name),
-                     quote_literal(row.checksum), nullable(row.down_checksum),
+                     checksum_literal(row.checksum), nullable(row.down_checksum),
                      quote_literal(client)});
 }
 
@@ -280,7 +288,7 @@ std::string HistorySql::record_execute(Direction direction, const std::string &n
            ")";
   }
   return "EXECUTE " + name + "(" + version_literal(row.version) + ", " + quote_literal(row.name) +
-         ", " + quote_literal(row.checksum) + ", " + nullable(row.down_checksum) + ", " +
+         ", " + checksum_literal(row.checksum) + ", " + nullable(row.down_checksum) + ", " +
          quote_literal(client) + ")";
 }
 
@@ -292,7 +300,7 @@ std::string HistorySql::mark_running(Direction direction, const AppliedMigration
   return "INSERT INTO " + history_sql() +
          " (version, name, checksum, down_checksum, state, progress) VALUES (" +
          version_literal(row.version) + ", " + quote_literal(row.name) + ", " +
-         quote_literal(row.checksum) + ", " + nullable(row.down_checksum) + ", 'applying', 0)";
+         checksum_literal(row.checksum) + ", " + nullable(row.down_checksum) + ", 'applying', 0)";
 }
 
 std::string HistorySql::set_progress(Version version, std::size_t done) const {
@@ -330,7 +338,7 @@ std::string HistorySql::abandon_running(Direction direction, Version version) co
 std::string HistorySql::accept(const AppliedMigration &row, const std::string &old_checksum,
                                const std::string &client) const {
   return "WITH changed AS (UPDATE " + history_sql() +
-         " SET checksum = " + quote_literal(row.checksum) +
+         " SET checksum = " + checksum_literal(row.checksum) +
          ", down_checksum = " + nullable(row.down_checksum) +
          " WHERE version = " + version_literal(row.version) +
          " RETURNING version, name, checksum) INSERT INTO " + events_sql() +
@@ -344,7 +352,7 @@ std::string HistorySql::baseline(const AppliedMigration &row, const std::string 
                                  const std::string &message) const {
   return "WITH added AS (INSERT INTO " + history_sql() +
          " (version, name, checksum, down_checksum) VALUES (" + version_literal(row.version) +
-         ", " + quote_literal(row.name) + ", " + quote_literal(row.checksum) + ", " +
+         ", " + quote_literal(row.name) + ", " + checksum_literal(row.checksum) + ", " +
          nullable(row.down_checksum) + ") RETURNING version, name, checksum) INSERT INTO " +
          events_sql() +
          " (event, version, name, checksum, client, message) SELECT 'baseline', version, name, "

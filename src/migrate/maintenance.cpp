@@ -50,8 +50,8 @@ std::optional<std::string> accept(Database &db, const std::vector<Migration> &di
   AppliedMigration updated = *row;
   updated.checksum = one[0].checksum;
   updated.down_checksum = one[0].down_checksum;
-  db.accept(updated, row->checksum, options.client);
-  return row->checksum;
+  db.accept(updated, row->checksum.hex(), options.client);
+  return row->checksum.hex();
 }
 
 std::vector<Migration> baseline(Database &db, const std::vector<Migration> &disk, Version version,

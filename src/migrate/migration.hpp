@@ -1,6 +1,7 @@
 #pragma once
 // Value types shared by the planner, the source and the executor.
 
+#include "migrate/checksum.hpp"
 #include "migrate/version.hpp"
 
 #include <cstddef>
@@ -23,13 +24,13 @@ struct Migration {
   bool has_up = false;
   // Checksum of up.sql as it is now (see checksum() in sha256.hpp); set by
   // read_tree for every migration.
-  std::string checksum;
+  Checksum checksum;
   // down.sql as it is now; known only once read_down_files has read it
   // (accept, baseline; a down or redo run hashes each down.sql it runs in
   // prepare_step instead).
   bool down_known = false;
   bool has_down = false;
-  std::string down_checksum;
+  Checksum down_checksum;
 
   // `<version>_<name>`, the directory's name.
   std::string id() const { return format_version(version) + "_" + name; }
@@ -47,9 +48,9 @@ enum class RowState { applied, applying, reverting };
 struct AppliedMigration {
   Version version = 0;
   std::string name;
-  std::string checksum;      // sha256 of the normalised up.sql when applied
-  std::string down_checksum; // sha256 of down.sql when applied, empty if none
-  std::string applied_at;    // ISO 8601 UTC, as stored
+  Checksum checksum;      // of the up.sql when applied
+  Checksum down_checksum; // of down.sql when applied, empty if none
+  std::string applied_at; // ISO 8601 UTC, as stored
   std::int64_t execution_ms = 0;
   std::string applied_by;
   std::int64_t sequence = 0; // increases with every apply; orders reverts

@@ -73,8 +73,8 @@ void check_checksums(const std::vector<Migration> &disk,
       continue;
     }
     throw HistoryError(migration->up_path().string() + " changed after " + migration->id() +
-                       " was applied (recorded sha256 " + row.checksum + ", now " +
-                       migration->checksum + "); undo the edit, or run `migrate accept " +
+                       " was applied (recorded sha256 " + row.checksum.hex() + ", now " +
+                       migration->checksum.hex() + "); undo the edit, or run `migrate accept " +
                        format_version(row.version) + "` if the change is intended");
   }
 }
@@ -216,11 +216,13 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
 
 std::string history_digest(const std::vector<Migration> &disk) {
   Sha256 hash;
+  std::string hex;
   for (std::size_t i = 0; i < disk.size(); ++i) {
     hash.update(i == 0 ? "" : "\n");
     hash.update(format_version(disk[i].version));
     hash.update(" ");
-    hash.update(disk[i].checksum);
+    disk[i].checksum.hex_into(hex);
+    hash.update(hex);
     hash.update(" applied");
   }
   return hash.hex_digest();
@@ -255,14 +257,14 @@ std::string missing_step_file(Direction direction, const Migration &migration) {
 }
 
 std::optional<std::string> down_changed_warning(const Migration &migration,
-                                                const std::string &recorded,
-                                                const std::string &now) {
+                                                const Checksum &recorded, const Checksum &now) {
   if (recorded == now) {
     return std::nullopt;
   }
   return migration.down_path().string() + " changed after " + migration.id() +
-         " was applied (recorded sha256 " + (recorded.empty() ? std::string("none") : recorded) +
-         ", now " + (now.empty() ? std::string("none") : now) +
+         " was applied (recorded sha256 " +
+         (recorded.empty() ? std::string("none") : recorded.hex()) + ", now " +
+         (now.empty() ? std::string("none") : now.hex()) +
          "); reverting runs the file as it is now";
 }
 

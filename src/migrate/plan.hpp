@@ -71,8 +71,7 @@ std::string missing_step_file(Direction direction, const Migration &migration);
 // (checksum `now`, empty if there is none) is not the one recorded when it was applied
 // (`recorded`); nullopt when they are the same.
 std::optional<std::string> down_changed_warning(const Migration &migration,
-                                                const std::string &recorded,
-                                                const std::string &now);
+                                                const Checksum &recorded, const Checksum &now);
 
 enum class State { applied, pending, missing, changed, partial };
 
@@ -86,8 +85,8 @@ struct StatusRow {
   std::string name;
   State state = State::pending;
   std::optional<std::string> applied_at;
-  std::string recorded_checksum; // changed: what the history holds
-  std::string checksum;          // changed: the file now
+  Checksum recorded_checksum; // changed: what the history holds
+  Checksum checksum;          // changed: the file now
 };
 
 // Every migration on disk or in the history, by version ascending. Never

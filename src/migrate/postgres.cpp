@@ -678,8 +678,8 @@ private:
       AppliedMigration applied;
       applied.version = parse_version(row[0].c_str()).value_or(0);
       applied.name = row[1].c_str();
-      applied.checksum = row[2].c_str();
-      applied.down_checksum = row[3].c_str();
+      applied.checksum = Checksum::from_hex(row[2].c_str());
+      applied.down_checksum = Checksum::from_hex(row[3].c_str());
       applied.sequence = row[4].as<std::int64_t>();
       const char *state = row[5].c_str();
       applied.state = std::strcmp(state, "applying") == 0    ? RowState::applying

@@ -112,7 +112,7 @@ PreparedStep reload(const CheckedStep &checked, const Timeouts &defaults) {
   PreparedStep fresh = read_step(checked.step, defaults);
   if (fresh.file_checksum != checked.file_checksum) {
     throw TreeError(fresh.file.string() + ": changed while migrate was running (sha256 " +
-                    checked.file_checksum + " when checked, " + fresh.file_checksum +
+                    checked.file_checksum.hex() + " when checked, " + fresh.file_checksum.hex() +
                     " now); it did not run");
   }
   fresh.resume_from = checked.resume_from;

@@ -20,10 +20,10 @@ struct PreparedStep {
   std::string sql;
   std::vector<Statement> statements;
   bool transactional = true;
-  Timeouts timeouts;         // the file's directives over the run's defaults
-  std::string checksum;      // up steps: of up.sql
-  std::string down_checksum; // up steps: of down.sql, empty if none
-  std::string file_checksum; // of `file` (up steps: == checksum)
+  Timeouts timeouts;      // the file's directives over the run's defaults
+  Checksum checksum;      // up steps: of up.sql
+  Checksum down_checksum; // up steps: of down.sql, empty if none
+  Checksum file_checksum; // of `file` (up steps: == checksum)
   // A no-transaction step resumed after stopping half-way starts here.
   std::size_t resume_from = 0;
   bool resumed = false; // its history row exists already (applying/reverting)
@@ -48,7 +48,7 @@ PreparedStep prepare_step(Step step, const Timeouts &defaults);
 // PreparedStep.
 struct CheckedStep {
   Step step;
-  std::string file_checksum; // PreparedStep::file_checksum
+  Checksum file_checksum; // PreparedStep::file_checksum
   std::size_t resume_from = 0;
   bool resumed = false;
 };

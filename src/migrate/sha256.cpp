@@ -66,17 +66,15 @@ void Sha256::update(std::string_view data) {
   check(SHA256_Update(&m_context->ctx, data.data(), data.size()), "update");
 }
 
-std::string Sha256::hex_digest() const {
+Checksum Sha256::digest() const {
   SHA256_CTX copy = m_context->ctx;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  check(SHA256_Final(digest, &copy), "final");
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string hex(2 * SHA256_DIGEST_LENGTH, '0');
-  for (std::size_t i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
-    hex[2 * i] = k_hex[digest[i] >> 4];
-    hex[2 * i + 1] = k_hex[digest[i] & 0x0F];
-  }
-  return hex;
+  unsigned char bytes[SHA256_DIGEST_LENGTH];
+  check(SHA256_Final(bytes, &copy), "final");
+  return Checksum::from_bytes(bytes);
+}
+
+std::string Sha256::hex_digest() const {
+  return digest().hex();
 }
 #pragma GCC diagnostic pop
 
@@ -94,14 +92,14 @@ std::string normalize_sql(std::string_view file_content) {
   return normalized;
 }
 
-std::string checksum(std::string_view file_content, Sha256 &hasher) {
+Checksum checksum(std::string_view file_content, Sha256 &hasher) {
   hasher.reset();
   for_each_normalized_piece(file_content,
                             [&hasher](std::string_view piece) { hasher.update(piece); });
-  return hasher.hex_digest();
+  return hasher.digest();
 }
 
-std::string checksum(std::string_view file_content) {
+Checksum checksum(std::string_view file_content) {
   Sha256 hasher;
   return checksum(file_content, hasher);
 }

@@ -2,6 +2,8 @@
 // SHA-256 and the checksum of migration files. The only user of OpenSSL's libcrypto (already a
 // dependency of libpq), which uses the CPU's SHA instructions where there are any.
 
+#include "migrate/checksum.hpp"
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +26,9 @@ public:
   // Lowercase hex digest (64 chars) of all bytes passed to update() so far.
   std::string hex_digest() const;
 
+  // The same digest as a Checksum (its 32 bytes).
+  Checksum digest() const;
+
   // Starts a new message, as a freshly constructed hasher would.
   void reset();
 
@@ -39,10 +44,11 @@ std::string sha256_hex(std::string_view data);
 // turns every CRLF into LF. A CR not followed by LF is kept.
 std::string normalize_sql(std::string_view file_content);
 
-// sha256_hex(normalize_sql(file_content)), computed without building the normalised copy.
-std::string checksum(std::string_view file_content);
+// The SHA-256 of normalize_sql(file_content) (hex(): sha256_hex of it), computed without
+// building the normalised copy.
+Checksum checksum(std::string_view file_content);
 
 // The same, reusing `hasher` (reset first): cheaper when hashing many files.
-std::string checksum(std::string_view file_content, Sha256 &hasher);
+Checksum checksum(std::string_view file_content, Sha256 &hasher);
 
 } // namespace migrate

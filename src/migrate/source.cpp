@@ -231,9 +231,6 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
     Migration migration;
     migration.version = parsed->version;
     migration.name = std::move(parsed->name);
-    // Room for the checksum, taken here rather than by the hashing threads: a
-    // thread's malloc arena grows a page (and a system call) at a time.
-    migration.checksum.reserve(64);
     migrations.push_back(std::move(migration));
   }
   const int listing_error = errno;
@@ -327,7 +324,7 @@ void read_down_file(Migration &migration) {
   }
   const auto content = read_optional_sql_file(migration.down_path());
   migration.has_down = content.has_value();
-  migration.down_checksum = content ? checksum(*content) : std::string();
+  migration.down_checksum = content ? checksum(*content) : Checksum();
   migration.down_known = true;
 }
 

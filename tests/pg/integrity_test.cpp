@@ -216,3 +216,25 @@ TEST_CASE("only the down.sql files that a run reverts are read and checked") {
   CHECK(db.table_exists("two"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "2");
 }
+
+TEST_CASE("a recorded checksum that is not a sha256 reads as changed until it is accepted") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", k_one_up, "DROP TABLE one;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  const std::string now = sql_sha256(db, k_one_up);
+  db.query("UPDATE migration_history SET checksum = 'edited by hand'");
+
+  auto status = run_migrate(db, dir.path(), {"status"});
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Contains("recorded sha256 not-a-sha256, now " + now));
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 4);
+  CHECK_THAT(up.err, Contains("recorded sha256 not-a-sha256, now " + now));
+
+  REQUIRE(run_migrate(db, dir.path(), {"accept", "20240101000000"}).code == 0);
+  CHECK(db.scalar("SELECT checksum FROM migration_history") == now);
+  auto again = run_migrate(db, dir.path(), {"up"});
+  CHECK(again.code == 0);
+  CHECK_THAT(again.out, Contains("nothing to do"));
+}

@@ -218,7 +218,7 @@ TEST_CASE("rows already in our history", "[adopt]") {
   }
   SECTION("a row with other checksums conflicts") {
     AppliedMigration other = same;
-    other.checksum = std::string(64, '0');
+    other.checksum = Checksum::from_hex(std::string(64, '0'));
     CHECK_THROWS_WITH(plan_adoption(SourceTool::postgrator, "t", Rows{{"1"}}, migrations, {other}),
                       Contains("the history table already records imported versions differently: "
                                "00000000000001_m1"));

@@ -31,7 +31,7 @@ void add_migration(const fs::path &root, const std::string &id, const std::strin
 std::vector<std::string> checksums(const std::vector<Migration> &tree) {
   std::vector<std::string> out;
   for (const auto &m : tree) {
-    out.push_back(m.checksum);
+    out.push_back(m.checksum.hex());
   }
   return out;
 }

@@ -291,19 +291,24 @@ TEST_CASE("down_changed_warning names the file and both checksums", "[plan]") {
   m.version = V1;
   m.name = "one";
   m.dir = "/tree/20240101000000_one";
-  CHECK_FALSE(down_changed_warning(m, "aa", "aa").has_value());
-  CHECK_FALSE(down_changed_warning(m, "", "").has_value());
-  CHECK(down_changed_warning(m, "aa", "bb") ==
-        std::string("/tree/20240101000000_one/down.sql changed after 20240101000000_one was "
-                    "applied (recorded sha256 aa, now bb); reverting runs the file as it is now"));
-  CHECK(down_changed_warning(m, "", "bb") ==
-        std::string("/tree/20240101000000_one/down.sql changed after 20240101000000_one was "
-                    "applied (recorded sha256 none, now bb); reverting runs the file as it is "
-                    "now"));
-  CHECK(down_changed_warning(m, "aa", "") ==
-        std::string("/tree/20240101000000_one/down.sql changed after 20240101000000_one was "
-                    "applied (recorded sha256 aa, now none); reverting runs the file as it is "
-                    "now"));
+  const std::string aa(64, 'a');
+  const std::string bb(64, 'b');
+  const Checksum a = Checksum::from_hex(aa);
+  const Checksum b = Checksum::from_hex(bb);
+  CHECK_FALSE(down_changed_warning(m, a, a).has_value());
+  CHECK_FALSE(down_changed_warning(m, {}, {}).has_value());
+  CHECK(down_changed_warning(m, a, b) ==
+        "/tree/20240101000000_one/down.sql changed after 20240101000000_one was applied "
+        "(recorded sha256 " +
+            aa + ", now " + bb + "); reverting runs the file as it is now");
+  CHECK(down_changed_warning(m, {}, b) ==
+        "/tree/20240101000000_one/down.sql changed after 20240101000000_one was applied "
+        "(recorded sha256 none, now " +
+            bb + "); reverting runs the file as it is now");
+  CHECK(down_changed_warning(m, a, {}) ==
+        "/tree/20240101000000_one/down.sql changed after 20240101000000_one was applied "
+        "(recorded sha256 " +
+            aa + ", now none); reverting runs the file as it is now");
 }
 
 TEST_CASE("plan error codes match the error kinds", "[plan]") {
@@ -415,8 +420,8 @@ TEST_CASE("state_name names each state", "[plan][status]") {
 TEST_CASE("history_digest is the sha256 of one line per migration, by version", "[plan][digest]") {
   World world{{V1, V2}, {}};
   auto disk = disk_of(world);
-  disk[0].checksum = std::string(64, 'a');
-  disk[1].checksum = std::string(64, 'b');
+  disk[0].checksum = Checksum::from_hex(std::string(64, 'a'));
+  disk[1].checksum = Checksum::from_hex(std::string(64, 'b'));
   CHECK(history_digest(disk) ==
         sha256_hex("20240101000000 " + std::string(64, 'a') + " applied\n20240102000000 " +
                    std::string(64, 'b') + " applied"));
@@ -427,8 +432,8 @@ TEST_CASE("all_applied needs the tree's digest and a request the planner accepts
           "[plan][digest]") {
   World world{{V1, V2}, {}};
   auto disk = disk_of(world);
-  disk[0].checksum = std::string(64, 'a');
-  disk[1].checksum = std::string(64, 'b');
+  disk[0].checksum = Checksum::from_hex(std::string(64, 'a'));
+  disk[1].checksum = Checksum::from_hex(std::string(64, 'b'));
   const std::string digest = history_digest(disk);
   PlanRequest up;
   CHECK(all_applied(disk, digest, up));

@@ -50,7 +50,7 @@ TEST_CASE("a checked step reloads as it was checked", "[prepare]") {
   PreparedStep prepared = prepare_step(up_step(tmp), {});
   prepared.resume_from = 1;
   prepared.resumed = true;
-  const std::string file_checksum = prepared.file_checksum;
+  const Checksum file_checksum = prepared.file_checksum;
   const CheckedStep checked = keep_checked(std::move(prepared));
   CHECK(checked.file_checksum == file_checksum);
   CHECK(checked.step.migration.version == 20240101000000);

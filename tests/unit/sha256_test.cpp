@@ -85,9 +85,10 @@ TEST_CASE("normalize_sql strips one BOM and turns CRLF into LF", "[sha256]") {
 TEST_CASE("checksum equals sha256 of the normalised text", "[sha256]") {
   CHECK(checksum("x\r\n") == checksum("x\n"));
   CHECK(checksum("\xEF\xBB\xBFx\n") == checksum("x\n"));
-  CHECK(checksum("x\n") == "73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac");
+  CHECK(checksum("x\n").hex() ==
+        "73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac");
   CHECK(checksum("x\r") != checksum("x\n"));
-  CHECK(checksum("") == sha256_hex(""));
+  CHECK(checksum("").hex() == sha256_hex(""));
 
   SECTION("CRLF straddling or touching a 64-byte block boundary") {
     // The CR lands at each offset around the first two block boundaries, so the LF (or the
@@ -101,6 +102,6 @@ TEST_CASE("checksum equals sha256 of the normalised text", "[sha256]") {
     const std::string normalized = normalize_sql(content);
     CHECK(normalized.find("\r\n") == std::string::npos);
     CHECK(normalized.back() == '\r');
-    CHECK(checksum(content) == sha256_hex(normalized));
+    CHECK(checksum(content).hex() == sha256_hex(normalized));
   }
 }

@@ -1,0 +1,59 @@
+#include "migrate/checksum.hpp"
+#include "migrate/sha256.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cctype>
+#include <sstream>
+#include <string>
+
+using namespace migrate;
+
+TEST_CASE("a checksum is its 32 bytes, read from and written as hex", "[checksum]") {
+  const std::string hex = sha256_hex("select 1;\n");
+  const Checksum parsed = Checksum::from_hex(hex);
+  CHECK(parsed.is_sha256());
+  CHECK_FALSE(parsed.empty());
+  CHECK(parsed.hex() == hex);
+  CHECK(parsed == checksum("select 1;\n"));
+  CHECK(parsed != checksum("select 2;\n"));
+  CHECK(Checksum::from_bytes(parsed.bytes().data()) == parsed);
+
+  std::string upper = hex;
+  for (char &c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  CHECK(Checksum::from_hex(upper) == parsed); // the same 32 bytes, printed lowercase
+  CHECK(Checksum::from_hex(upper).hex() == hex);
+
+  std::ostringstream out;
+  out << parsed;
+  CHECK(out.str() == hex);
+
+  std::string reused(100, 'x');
+  parsed.hex_into(reused);
+  CHECK(reused == hex);
+}
+
+TEST_CASE("no checksum is empty, prints as nothing and equals only itself", "[checksum]") {
+  const Checksum none;
+  CHECK(none.empty());
+  CHECK_FALSE(none.is_sha256());
+  CHECK(none.hex().empty());
+  CHECK(Checksum::from_hex("") == none);
+  CHECK(none != checksum(""));
+}
+
+TEST_CASE("text that is not a SHA-256 equals no checksum, not even itself", "[checksum]") {
+  for (const std::string &text :
+       {std::string("abc"), std::string(64, 'g'), std::string(63, 'a'), std::string(65, 'a')}) {
+    CAPTURE(text);
+    const Checksum foreign = Checksum::from_hex(text);
+    CHECK_FALSE(foreign.empty());
+    CHECK_FALSE(foreign.is_sha256());
+    CHECK(foreign.hex() == "not-a-sha256");
+    CHECK(foreign != foreign);
+    CHECK(foreign != Checksum());
+    CHECK(foreign != checksum(""));
+  }
+}
