@@ -67,7 +67,7 @@ void check_target(const std::vector<ImportedMigration> &migrations, const fs::pa
   }
   std::map<Version, fs::path> existing;
   for (const Migration &m : read_tree(target_dir)) {
-    existing.emplace(m.version, m.dir);
+    existing.emplace(m.version, m.dir());
   }
   for (const ImportedMigration &m : migrations) {
     const auto it = existing.find(m.version);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace migrate {
@@ -17,10 +18,10 @@ enum class Direction { up, down };
 struct Migration {
   Version version = 0;
   std::string name;
-  // The migration's own directory. A string, not a std::filesystem::path:
-  // a path keeps a parsed copy of every component (about 250 bytes more per
-  // migration, and the tree is copied into every step).
-  std::string dir;
+  // The migrations directory that holds it, with a trailing '/' (or empty:
+  // the current directory), shared by every migration of a tree and its
+  // copies: one string per tree, not one per migration and per step.
+  std::shared_ptr<const std::string> tree;
   bool has_up = false;
   // Checksum of up.sql as it is now (see checksum() in sha256.hpp); set by
   // read_tree for every migration.
@@ -34,8 +35,10 @@ struct Migration {
 
   // `<version>_<name>`, the directory's name.
   std::string id() const { return format_version(version) + "_" + name; }
-  std::filesystem::path up_path() const { return std::filesystem::path(dir) / "up.sql"; }
-  std::filesystem::path down_path() const { return std::filesystem::path(dir) / "down.sql"; }
+  // The migration's own directory, `<tree><id()>`.
+  std::string dir() const { return (tree ? *tree : std::string()) + id(); }
+  std::filesystem::path up_path() const { return std::filesystem::path(dir()) / "up.sql"; }
+  std::filesystem::path down_path() const { return std::filesystem::path(dir()) / "down.sql"; }
 };
 
 // The state of a history row. Transactional steps only ever leave `applied`

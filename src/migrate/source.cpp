@@ -264,8 +264,9 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
   if (!prefix.empty() && prefix.back() != '/') {
     prefix += '/';
   }
+  const auto tree = std::make_shared<const std::string>(std::move(prefix));
   for (std::size_t i = 0; i < migrations.size(); ++i) {
-    migrations[i].dir = prefix + migrations[i].id(); // as (dir / id()).string(), cheaper
+    migrations[i].tree = tree; // dir() is then (dir / id()).string()
     if (errors[i] == ENOENT) {
       throw TreeError(migrations[i].up_path().string() + ": missing");
     }
@@ -281,9 +282,10 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
 }
 
 void check_migration_dir(const Migration &migration) {
-  DIR *listing = ::opendir(migration.dir.c_str());
+  const std::string dir = migration.dir();
+  DIR *listing = ::opendir(dir.c_str());
   if (listing == nullptr) {
-    throw TreeError(migration.dir + ": cannot read directory: " + std::strerror(errno));
+    throw TreeError(dir + ": cannot read directory: " + std::strerror(errno));
   }
   errno = 0;
   while (const dirent *entry = ::readdir(listing)) {
@@ -292,7 +294,7 @@ void check_migration_dir(const Migration &migration) {
         std::strcmp(name, "down.sql") == 0) {
       continue;
     }
-    const std::string path = migration.dir + "/" + name; // `name` dies with the listing
+    const std::string path = dir + "/" + name; // `name` dies with the listing
     ::closedir(listing);
     throw TreeError(path + ": unexpected entry in a migration directory (expected up.sql and "
                            "down.sql)");
@@ -300,7 +302,7 @@ void check_migration_dir(const Migration &migration) {
   const int error = errno;
   ::closedir(listing);
   if (error != 0) {
-    throw TreeError(migration.dir + ": cannot read directory: " + std::strerror(error));
+    throw TreeError(dir + ": cannot read directory: " + std::strerror(error));
   }
 }
 

@@ -38,7 +38,7 @@ Migration migration(Version v, const World &world) {
   Migration m;
   m.version = v;
   m.name = "m" + format_version(v).substr(6, 2);
-  m.dir = "/tree/" + m.id();
+  m.tree = std::make_shared<const std::string>("/tree/");
   m.has_up = !contains(world.no_up, v);
   m.down_known = true; // as after read_down_files; see the test of down_known false
   m.has_down = !contains(world.no_down, v);
@@ -189,7 +189,7 @@ TEST_CASE("plan computes the expected steps", "[plan]") {
       const auto steps = plan(disk_of(c.world), history_of(c.world), c.request);
       CHECK(render(steps) == c.expected);
       for (const auto &step : steps) {
-        CHECK(step.migration.dir == migration(step.migration.version, c.world).dir);
+        CHECK(step.migration.dir() == migration(step.migration.version, c.world).dir());
         CHECK(step.migration.name == migration(step.migration.version, c.world).name);
       }
     }
@@ -290,7 +290,7 @@ TEST_CASE("down_changed_warning names the file and both checksums", "[plan]") {
   Migration m;
   m.version = V1;
   m.name = "one";
-  m.dir = "/tree/20240101000000_one";
+  m.tree = std::make_shared<const std::string>("/tree/");
   const std::string aa(64, 'a');
   const std::string bb(64, 'b');
   const Checksum a = Checksum::from_hex(aa);
@@ -337,8 +337,8 @@ TEST_CASE("plan_redo reverts and reapplies the most recently applied migration",
     const auto steps = plan_redo(disk_of(world), history_of(world));
     CHECK(render(steps) == std::vector<std::string>{down(V2), up(V2)});
     REQUIRE(steps.size() == 2);
-    CHECK(steps[0].migration.dir == "/tree/20240102000000_m02");
-    CHECK(steps[1].migration.dir == "/tree/20240102000000_m02");
+    CHECK(steps[0].migration.dir() == "/tree/20240102000000_m02");
+    CHECK(steps[1].migration.dir() == "/tree/20240102000000_m02");
   }
   SECTION("newest by applied sequence, not by version") {
     const World world{{V1, V2, V3}, {{V3, 2}, {V2, 3}, {V1, 1}}};

@@ -46,7 +46,8 @@ TEST_CASE("read_tree returns valid migrations sorted by version", "[source]") {
   REQUIRE(tree.size() == 3);
   CHECK(tree[0].version == 20240101000000ULL);
   CHECK(tree[0].name == "first");
-  CHECK(tree[0].dir == tmp / "20240101000000_first");
+  CHECK(tree[0].dir() == (tmp / "20240101000000_first").string());
+  CHECK(tree[0].tree == tree[1].tree); // one string for the whole tree
   CHECK(tree[0].has_up);
   CHECK(tree[0].checksum == checksum("-- up 20240101000000_first\n"));
   CHECK_FALSE(tree[0].down_known); // down.sql is read only when needed
