@@ -77,7 +77,7 @@ struct ForeignTableInfo {
 enum class HistoryDetail {
   forward,  // what an up needs: planning without down.sql checksums (left empty)
   planning, // what planning and checksums need
-  full,     // also when, how long and by whom (status, log)
+  full,     // also when each was applied (status)
 };
 
 class Database {
@@ -107,9 +107,9 @@ public:
   virtual void unlock() noexcept = 0;
 
   // Returns the history rows, oldest applied first, or std::nullopt when the
-  // table does not exist. With HistoryDetail::planning, applied_at,
-  // execution_ms and applied_by are left empty (cheaper for the server);
-  // with HistoryDetail::forward, down_checksum too.
+  // table does not exist. With HistoryDetail::planning, applied_at is left
+  // empty (cheaper for the server); with HistoryDetail::forward,
+  // down_checksum too.
   // Throws HistoryError when the history or events table exists with a
   // structure other than the one this version writes. Creates and locks
   // nothing.

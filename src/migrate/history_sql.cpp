@@ -216,8 +216,7 @@ std::string HistorySql::select_rows(bool with_down, bool full) const {
          (with_down ? "coalesce(down_checksum, '')" : "''") + ", id, state, progress" +
          // Seconds since the epoch, formatted by the client (format_epoch_utc): to_char
          // cost the server 5-15 ms at 10000 rows, date_part under 1 ms.
-         (full ? ", date_part('epoch', applied_at), execution_ms, applied_by" : "") + " FROM " +
-         history_sql();
+         (full ? ", date_part('epoch', applied_at)" : "") + " FROM " + history_sql();
 }
 
 std::string HistorySql::select_digest() const {

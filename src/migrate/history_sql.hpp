@@ -100,7 +100,7 @@ public:
   // order postgres.cpp reads:
   // version, name, checksum, down_checksum, id, state, progress, and with
   // `full` also applied_at (seconds since the epoch, date_part: format it
-  // with format_epoch_utc), execution_ms, applied_by. Without `with_down`,
+  // with format_epoch_utc). Without `with_down`,
   // down_checksum is '' in every row (an up has no use for it: a quarter of
   // the bytes).
   std::string select_rows(bool with_down, bool full) const;

@@ -48,14 +48,14 @@ struct Migration {
 enum class RowState { applied, applying, reverting };
 
 // A row of the history table: a migration that is applied (or half-way).
+// What the planner and `status` use of it; the table also records how long
+// each apply took and by whom (see `migrate log` for the audit trail).
 struct AppliedMigration {
   Version version = 0;
   std::string name;
-  Checksum checksum;      // of the up.sql when applied
-  Checksum down_checksum; // of down.sql when applied, empty if none
-  std::string applied_at; // ISO 8601 UTC, as stored
-  std::int64_t execution_ms = 0;
-  std::string applied_by;
+  Checksum checksum;         // of the up.sql when applied
+  Checksum down_checksum;    // of down.sql when applied, empty if none
+  std::string applied_at;    // ISO 8601 UTC (HistoryDetail::full only)
   std::int64_t sequence = 0; // increases with every apply; orders reverts
   RowState state = RowState::applied;
   std::size_t progress = 0; // applying/reverting: statements already committed

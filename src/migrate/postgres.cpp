@@ -688,8 +688,6 @@ private:
       applied.progress = row[6].as<std::size_t>();
       if (full) {
         applied.applied_at = format_epoch_utc(row[7].c_str());
-        applied.execution_ms = row[8].as<std::int64_t>();
-        applied.applied_by = row[9].c_str();
       }
       rows.push_back(std::move(applied));
     }
