@@ -76,8 +76,8 @@ struct ForeignTableInfo {
 // How much of each history row read_history returns.
 enum class HistoryDetail {
   forward,  // what an up needs: planning without down.sql checksums (left empty)
-  planning, // what planning and checksums need
-  full,     // also when each was applied (status)
+  planning, // what planning and checksums need (down, redo, accept, repair)
+  full,     // what status shows: forward, and when each was applied
 };
 
 class Database {
@@ -107,9 +107,9 @@ public:
   virtual void unlock() noexcept = 0;
 
   // Returns the history rows, oldest applied first, or std::nullopt when the
-  // table does not exist. With HistoryDetail::planning, applied_at is left
-  // empty (cheaper for the server); with HistoryDetail::forward,
-  // down_checksum too.
+  // table does not exist. applied_at is left empty but with
+  // HistoryDetail::full, and down_checksum but with HistoryDetail::planning
+  // (each is a column less for the server to send).
   // Throws HistoryError when the history or events table exists with a
   // structure other than the one this version writes. Creates and locks
   // nothing.

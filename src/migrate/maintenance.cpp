@@ -16,7 +16,7 @@ std::optional<std::vector<AppliedMigration>> lock_and_read(Database &db,
                                                            const MaintenanceOptions &options) {
   db.require_writable();
   acquire_lock(db, options.lock_wait, nullptr, [](const std::optional<LockHolder> &) {});
-  return db.read_history(HistoryDetail::full);
+  return db.read_history(HistoryDetail::planning);
 }
 
 const AppliedMigration *find_row(const std::vector<AppliedMigration> &history, Version version) {

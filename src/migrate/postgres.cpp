@@ -185,7 +185,7 @@ public:
   std::optional<std::vector<AppliedMigration>> read_history(HistoryDetail detail) override {
     return reading_history([&]() -> std::optional<std::vector<AppliedMigration>> {
       auto result = query_history(
-          m_sql.select_rows(detail != HistoryDetail::forward, detail == HistoryDetail::full));
+          m_sql.select_rows(detail == HistoryDetail::planning, detail == HistoryDetail::full));
       if (!result) {
         return std::nullopt;
       }
