@@ -260,7 +260,9 @@ int run_status(const Context &context, const StatusOptions &options) {
   auto target = open_target(context.settings, [&history](Database &db) {
     history = db.read_history(HistoryDetail::full);
   });
-  const auto rows = status(target.disk, history.value_or(std::vector<AppliedMigration>{}));
+  // Moved, not copied (a few MB at 10000 migrations).
+  const auto rows =
+      status(target.disk, std::move(history).value_or(std::vector<AppliedMigration>{}));
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {
