@@ -1,23 +1,12 @@
 #include "migrate/checksum.hpp"
 
+#include "migrate/hex.hpp"
+
 #include <cstring>
 
 namespace migrate {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 constexpr const char *k_foreign = "not-a-sha256";
 
@@ -33,8 +22,8 @@ Checksum Checksum::from_hex(std::string_view hex) {
     return checksum;
   }
   for (std::size_t i = 0; i < checksum.m_bytes.size(); ++i) {
-    const int high = hex_value(hex[2 * i]);
-    const int low = hex_value(hex[2 * i + 1]);
+    const int high = hex_digit_value(hex[2 * i]);
+    const int low = hex_digit_value(hex[2 * i + 1]);
     if (high < 0 || low < 0) {
       checksum.m_bytes.fill(0);
       return checksum;
