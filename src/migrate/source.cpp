@@ -76,21 +76,32 @@ private:
 };
 
 // Sorts `migrations` by version: sorts (version, index) pairs, then moves
-// each migration once (a directory lists its entries in hash order, and
-// sorting the structures themselves moved them about 15 times each).
+// each migration once, in place, cycle by cycle (a directory lists its
+// entries in hash order; sorting the structures themselves moved them about
+// 15 times each, and a sorted copy would hold the tree twice).
 void sort_by_version(std::vector<Migration> &migrations) {
+  // keys[j].second: the index of the migration that belongs at j.
   std::vector<std::pair<Version, std::size_t>> keys;
   keys.reserve(migrations.size());
   for (std::size_t i = 0; i < migrations.size(); ++i) {
     keys.emplace_back(migrations[i].version, i);
   }
   std::sort(keys.begin(), keys.end());
-  std::vector<Migration> sorted;
-  sorted.reserve(migrations.size());
-  for (const auto &key : keys) {
-    sorted.push_back(std::move(migrations[key.second]));
+  for (std::size_t start = 0; start < keys.size(); ++start) {
+    if (keys[start].second == start) {
+      continue; // in place, or placed by an earlier cycle
+    }
+    Migration held = std::move(migrations[start]);
+    std::size_t at = start;
+    while (keys[at].second != start) {
+      const std::size_t from = keys[at].second;
+      migrations[at] = std::move(migrations[from]);
+      keys[at].second = at;
+      at = from;
+    }
+    migrations[at] = std::move(held);
+    keys[at].second = at;
   }
-  migrations.swap(sorted);
 }
 
 // Reads and hashes the up.sql of every migration, on up to `threads`

@@ -294,8 +294,10 @@ TEST_CASE("read_tree hashes every up.sql, on several threads for a large tree", 
   const auto tree = read_tree(tmp.path());
   REQUIRE(tree.size() == k_count);
   for (int i = 0; i < k_count; ++i) {
-    CHECK(tree[static_cast<std::size_t>(i)].checksum ==
-          checksum("CREATE TABLE t" + std::to_string(i) + " ();\n"));
+    const auto &m = tree[static_cast<std::size_t>(i)];
+    CHECK(m.version == 20240000000000ULL + static_cast<unsigned>(i));
+    CHECK(m.name == "m" + std::to_string(i));
+    CHECK(m.checksum == checksum("CREATE TABLE t" + std::to_string(i) + " ();\n"));
   }
 }
 
