@@ -227,6 +227,10 @@ std::string HistorySql::select_digest() const {
          history_sql();
 }
 
+std::string HistorySql::count_rows() const {
+  return "SELECT count(*) FROM " + history_sql();
+}
+
 std::string HistorySql::select_events(std::size_t limit) const {
   return "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), event, "
          "version, name, coalesce(checksum, ''), db_user, coalesce(client, ''), duration_ms, "

@@ -111,6 +111,9 @@ public:
   // migrations are all applied). Needs PostgreSQL 11 (sha256()).
   std::string select_digest() const;
 
+  // One row, one column: the number of history rows.
+  std::string count_rows() const;
+
   // The newest `limit` events, newest first.
   std::string select_events(std::size_t limit) const;
 

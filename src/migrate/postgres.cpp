@@ -2,11 +2,14 @@
 
 #include "migrate/classify.hpp"
 #include "migrate/conninfo.hpp"
+#include "migrate/copy_text.hpp"
 #include "migrate/error.hpp"
+#include "migrate/pq_batch.hpp"
 #include "migrate/server_message.hpp"
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
@@ -97,6 +100,67 @@ std::size_t position_in_query(const std::vector<std::string> &queries, std::size
   return position - offset;
 }
 
+// libpqxx's asynchronous connection policy, remembering the libpq connection it
+// manages: libpqxx 6.4 has no accessor for it, and the history reads need it
+// (pq_batch.hpp). connection_base hands every handle it gets through the policy.
+class HandlePolicy final : public pqxx::connect_async {
+public:
+  explicit HandlePolicy(const std::string &options) : pqxx::connect_async(options) {}
+  handle do_startconnect(handle orig) override {
+    try {
+      return m_handle = pqxx::connect_async::do_startconnect(orig);
+    } catch (...) {
+      // libpq refused the attempt at once (a malformed connection string):
+      // connect_async drops the PGconn (through do_dropconnect, below) without
+      // finishing it, and nothing else holds it.
+      if (orig == nullptr && m_handle != nullptr) {
+        PQfinish(m_handle);
+        m_handle = nullptr;
+      }
+      throw;
+    }
+  }
+  handle do_completeconnect(handle orig) override {
+    return m_handle = pqxx::connect_async::do_completeconnect(orig);
+  }
+  handle do_dropconnect(handle orig) noexcept override {
+    return m_handle = pqxx::connect_async::do_dropconnect(orig);
+  }
+  handle do_disconnect(handle orig) noexcept override {
+    return m_handle = pqxx::connect_async::do_disconnect(orig);
+  }
+  PGconn *raw() const { return m_handle; }
+
+private:
+  handle m_handle = nullptr;
+};
+
+// pqxx::asyncconnection (basic_connection_base<connect_async>, same layout)
+// with the libpq connection at hand. Starts connecting when constructed;
+// activate() waits for the session.
+class Connection final : public pqxx::connection_base {
+public:
+  explicit Connection(const std::string &options)
+      : pqxx::connection_base(m_policy), m_options(options), m_policy(m_options) {
+    init();
+  }
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+  ~Connection() { close(); }
+
+  // The libpq connection; only while no libpqxx transaction is open on it.
+  PGconn *raw() const { return m_policy.raw(); }
+
+private:
+  std::string m_options; // before m_policy, which keeps a reference to it
+  HandlePolicy m_policy;
+};
+
+// "COPY (select) TO STDOUT": rows one line at a time (PqBatch::next_copy).
+std::string copy_out(const std::string &select) {
+  return "COPY (" + select + ") TO STDOUT";
+}
+
 // Drops the server's notices (e.g. "table does not exist, skipping"): they
 // would interleave with the step lines.
 class QuietNotices final : public pqxx::errorhandler {
@@ -107,11 +171,9 @@ public:
 
 class PgDatabase final : public Database {
 public:
-  // `conn` is a pqxx::connection or a completed pqxx::asyncconnection; the
-  // shared_ptr deletes it as what it is (connection_base's destructor is not
-  // virtual).
-  PgDatabase(std::shared_ptr<pqxx::connection_base> conn, std::string conninfo,
-             const HistoryTable &history, std::vector<std::string> secrets)
+  // `conn` has completed its session (Connection::activate()).
+  PgDatabase(std::unique_ptr<Connection> conn, std::string conninfo, const HistoryTable &history,
+             std::vector<std::string> secrets)
       : m_conn(std::move(conn)), m_notices(*m_conn), m_conninfo(std::move(conninfo)),
         m_sql(history), m_secrets(std::move(secrets)), m_lock_keys(migration_lock_keys(history)) {
     m_description = std::string(m_conn->hostname() ? m_conn->hostname() : "") + ":" +
@@ -184,13 +246,25 @@ public:
 
   std::optional<std::vector<AppliedMigration>> read_history(HistoryDetail detail) override {
     return reading_history([&]() -> std::optional<std::vector<AppliedMigration>> {
-      auto result = query_history(
-          m_sql.select_rows(detail == HistoryDetail::planning, detail == HistoryDetail::full));
-      if (!result) {
+      const bool full = detail == HistoryDetail::full;
+      const std::size_t columns = full ? 8 : 7;
+      // Reserved from their count: a growing vector holds its old and new
+      // storage at once (4 MB at 10000 rows).
+      std::vector<AppliedMigration> rows;
+      CopyLine fields;
+      RowSink sink;
+      sink.count = [&rows](std::size_t count) { rows.reserve(count); };
+      sink.line = [&](std::string_view line) {
+        if (!fields.parse(line, columns)) {
+          throw PqError("a row of the history does not have " + std::to_string(columns) +
+                            " columns",
+                        "", false);
+        }
+        rows.push_back(to_row(fields, full));
+      };
+      if (!query_history(m_sql.select_rows(detail == HistoryDetail::planning, full), sink)) {
         return std::nullopt;
       }
-      auto rows = to_rows(*result);
-      result.reset(); // the result and the rows are each a few MB at N = 10000
       // Sorted here rather than by the server: a sequential scan, no index scan.
       std::sort(rows.begin(), rows.end(), [](const AppliedMigration &a, const AppliedMigration &b) {
         return a.sequence < b.sequence;
@@ -204,15 +278,17 @@ public:
       return std::string(); // no sha256() before PostgreSQL 11
     }
     return reading_history([&]() -> std::optional<std::string> {
-      const auto result = query_history(m_sql.select_digest());
-      if (!result) {
+      std::string digest;
+      RowSink sink;
+      sink.line = [&digest](std::string_view line) { digest = first_line(std::string(line)); };
+      if (!query_history(m_sql.select_digest(), sink)) {
         return std::nullopt;
       }
-      return std::string((*result)[0][0].c_str());
+      return digest;
     });
   }
 
-  // Runs `read` (a read of the history table), turning the client library's
+  // Runs `read` (a read of the history table), turning the client libraries'
   // exceptions into ours.
   template <typename Read> auto reading_history(Read &&read) -> decltype(read()) {
     const std::string doing = "reading the history table " + m_sql.table().qualified();
@@ -221,6 +297,11 @@ public:
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, doing);
     } catch (const pqxx::sql_error &e) {
+      throw Error(ExitCode::failure, doing + ": " + first_line(redacted(e.what())));
+    } catch (const PqError &e) {
+      if (e.lost()) {
+        throw lost(e, doing);
+      }
       throw Error(ExitCode::failure, doing + ": " + first_line(redacted(e.what())));
     }
   }
@@ -487,15 +568,17 @@ private:
     }
   }
 
-  static void check_structure(const pqxx::field &actual, const char *expected,
+  // Refuses the table whose columns, column `column` of the structure query,
+  // are not `expected` (NULL: the table does not exist).
+  static void check_structure(const PqResult &structure, int column, const char *expected,
                               const std::string &table) {
-    if (actual.is_null() || std::string(actual.c_str()) == expected) {
+    if (structure.is_null(0, column) || std::strcmp(structure.text(0, column), expected) == 0) {
       return;
     }
     throw HistoryError("table " + table +
                        " does not have the structure this version of migrate writes; refusing "
                        "to use or change it (found: " +
-                       actual.c_str() + "; expected: " + expected + ")");
+                       structure.text(0, column) + "; expected: " + expected + ")");
   }
 
   static void add_local_timeouts(std::vector<std::string> &queries, const Timeouts &timeouts,
@@ -555,58 +638,60 @@ private:
     return std::nullopt;
   }
 
-  // The rows of HistorySql::select_rows, with or without the details.
-  // What read_history_described found: the rows, no history table at all,
-  // or something the catalog query must look into.
-  struct Described {
-    enum { rows, no_table, unclear } outcome = unclear;
-    pqxx::result result; // of `query`, with outcome rows
+  // Where the rows of a history read go: `count`, when set, first gets their
+  // number (a count(*) in the same batch; only a size to reserve, since each
+  // statement of the batch sees the table as it is then), then `line` each
+  // row, a COPY line.
+  struct RowSink {
+    std::function<void(std::size_t)> count;
+    std::function<void(std::string_view)> line;
   };
+
+  // The statements of the batch that read the rows of `query` into `sink`.
+  std::string row_statements(const std::string &query, const RowSink &sink) const {
+    return (sink.count ? m_sql.count_rows() + "; " : std::string()) + copy_out(query);
+  }
+
+  // Reads the results of row_statements().
+  static void receive_rows(PqBatch &batch, const RowSink &sink) {
+    if (sink.count) {
+      sink.count(std::strtoull(batch.next_rows().text(0, 0), nullptr, 10));
+    }
+    batch.next_copy(sink.line);
+  }
+
+  // What read_history_described found: the rows (handed to the sink), no
+  // history table at all, or something the catalog query must look into.
+  enum class Described { rows, no_table, unclear };
 
   // The usual case, in one round trip and without a catalog query: whether
   // the tables exist (to_regclass), both tables' columns from the
-  // descriptions of "SELECT * ... LIMIT 0" results, then the rows. Unclear
-  // when only one table exists or the columns differ: read_history_catalog
-  // then finds out which, and says how.
-  Described read_history_described(const std::string &query) {
-    Described described;
-    pqxx::nontransaction tx{*m_conn};
-    pqxx::pipeline pipe{tx};
-    pipe.retain(INT_MAX);
-    const auto exist_id = pipe.insert(m_sql.tables_exist());
-    const auto history_id = pipe.insert(m_sql.history_probe());
-    const auto events_id = pipe.insert(m_sql.events_probe());
-    const auto rows_id = pipe.insert(query);
-    pipe.resume();
-    const auto exist = pipe.retrieve(exist_id);
-    const bool history_exists = exist[0][0].as<bool>();
-    const bool events_exist = exist[0][1].as<bool>();
+  // descriptions of "SELECT * ... LIMIT 0" results, then the rows of `query`
+  // as a COPY, line by line. Unclear when only one table exists or the
+  // columns differ: read_history_catalog then finds out which, and says how.
+  Described read_history_described(const std::string &query, const RowSink &sink) {
+    PqBatch batch(m_conn->raw(), m_sql.tables_exist() + "; " + m_sql.history_probe() + "; " +
+                                     m_sql.events_probe() + "; " + row_statements(query, sink));
+    const PqResult exist = batch.next_rows();
+    const bool history_exists = std::strcmp(exist.text(0, 0), "t") == 0;
+    const bool events_exist = std::strcmp(exist.text(0, 1), "t") == 0;
     if (!history_exists || !events_exist) {
-      // The next query fails (the table is missing): that ends the batch.
-      try {
-        pipe.retrieve(history_id);
-      } catch (const pqxx::sql_error &) {
-      }
-      if (!history_exists && !events_exist) {
-        described.outcome = Described::no_table;
-      }
-      return described;
+      // The next statement fails (the table is missing): that ends the batch.
+      return !history_exists && !events_exist ? Described::no_table : Described::unclear;
     }
-    if (described_columns(pipe.retrieve(history_id)) != HistorySql::expected_history_columns() ||
-        described_columns(pipe.retrieve(events_id)) != HistorySql::expected_event_columns()) {
-      pipe.flush();
-      return described;
+    if (described_columns(batch.next_rows()) != HistorySql::expected_history_columns() ||
+        described_columns(batch.next_rows()) != HistorySql::expected_event_columns()) {
+      return Described::unclear;
     }
-    described.result = pipe.retrieve(rows_id);
-    described.outcome = Described::rows;
-    return described;
+    receive_rows(batch, sink);
+    return Described::rows;
   }
 
   // "name type, ..." of a result's columns, with the type names that
   // format_type() gives for the types of the history tables ("?" for others).
-  static std::string described_columns(const pqxx::result &r) {
+  static std::string described_columns(const PqResult &r) {
     std::string columns;
-    for (pqxx::row::size_type i = 0; i < r.columns(); ++i) {
+    for (int i = 0; i < r.columns(); ++i) {
       const char *type = "?";
       switch (r.column_type(i)) {
       case 20:
@@ -631,67 +716,59 @@ private:
 
   // The structure of both tables from the catalog, then the rows: slower
   // (a catalog query), but it tells a missing table from a foreign one.
-  std::optional<pqxx::result> read_history_catalog(const std::string &query) {
-    pqxx::nontransaction tx{*m_conn};
-    pqxx::pipeline pipe{tx};
-    pipe.retain(INT_MAX);
-    const auto structure_id = pipe.insert(m_sql.structure());
-    const auto rows_id = pipe.insert(query);
-    pipe.resume();
-    const auto structure = pipe.retrieve(structure_id);
-    const bool exists = !structure[0][0].is_null();
-    check_structure(structure[0][0], HistorySql::expected_history_columns(),
+  // False when there is no history table.
+  bool read_history_catalog(const std::string &query, const RowSink &sink) {
+    PqBatch batch(m_conn->raw(), m_sql.structure() + "; " + row_statements(query, sink));
+    const PqResult structure = batch.next_rows();
+    const bool exists = !structure.is_null(0, 0);
+    check_structure(structure, 0, HistorySql::expected_history_columns(),
                     m_sql.table().qualified());
-    check_structure(structure[0][1], HistorySql::expected_event_columns(),
+    check_structure(structure, 1, HistorySql::expected_event_columns(),
                     m_sql.table().schema + "." + m_sql.table().events_table());
     if (!exists) {
-      pipe.flush();
-      return std::nullopt;
+      return false;
     }
-    if (structure[0][1].is_null()) {
+    if (structure.is_null(0, 1)) {
       throw HistoryError("the history table " + m_sql.table().qualified() +
                          " exists but its events table " + m_sql.table().events_table() +
                          " does not; restore it, or create it empty as docs/migrations.md "
                          "shows");
     }
-    return pipe.retrieve(rows_id);
+    receive_rows(batch, sink);
+    return true;
   }
 
-  // The result of `query` on the history table (after the structure checks
-  // of read_history), or std::nullopt when there is no history table.
-  std::optional<pqxx::result> query_history(const std::string &query) {
-    auto described = read_history_described(query);
-    if (described.outcome == Described::no_table) {
-      return std::nullopt;
+  // Hands the rows of `query` on the history table to `sink` after the
+  // structure checks of read_history. False when there is no history table.
+  bool query_history(const std::string &query, const RowSink &sink) {
+    switch (read_history_described(query, sink)) {
+    case Described::rows:
+      return true;
+    case Described::no_table:
+      return false;
+    case Described::unclear:
+      break;
     }
-    if (described.outcome == Described::rows) {
-      return std::move(described.result);
-    }
-    return read_history_catalog(query);
+    return read_history_catalog(query, sink);
   }
 
-  static std::vector<AppliedMigration> to_rows(const pqxx::result &r) {
-    const bool full = r.columns() > 7;
-    std::vector<AppliedMigration> rows;
-    rows.reserve(r.size());
-    for (const auto &row : r) {
-      AppliedMigration applied;
-      applied.version = parse_version(row[0].c_str()).value_or(0);
-      applied.name = row[1].c_str();
-      applied.checksum = Checksum::from_hex(row[2].c_str());
-      applied.down_checksum = Checksum::from_hex(row[3].c_str());
-      applied.sequence = row[4].as<std::int64_t>();
-      const char *state = row[5].c_str();
-      applied.state = std::strcmp(state, "applying") == 0    ? RowState::applying
-                      : std::strcmp(state, "reverting") == 0 ? RowState::reverting
-                                                             : RowState::applied;
-      applied.progress = row[6].as<std::size_t>();
-      if (full) {
-        applied.applied_at = format_epoch_utc(row[7].c_str());
-      }
-      rows.push_back(std::move(applied));
+  // A row of HistorySql::select_rows, with applied_at when `full`.
+  static AppliedMigration to_row(const CopyLine &fields, bool full) {
+    AppliedMigration applied;
+    applied.version = parse_version(fields.text(0)).value_or(0);
+    applied.name = fields.text(1);
+    applied.checksum = Checksum::from_hex(fields.text(2));
+    applied.down_checksum = Checksum::from_hex(fields.text(3));
+    applied.sequence = std::strtoll(fields.text(4).c_str(), nullptr, 10);
+    const std::string &state = fields.text(5);
+    applied.state = state == "applying"    ? RowState::applying
+                    : state == "reverting" ? RowState::reverting
+                                           : RowState::applied;
+    applied.progress = std::strtoull(fields.text(6).c_str(), nullptr, 10);
+    if (full) {
+      applied.applied_at = format_epoch_utc(fields.text(7));
     }
-    return rows;
+    return applied;
   }
 
   static std::vector<Event> to_events(const pqxx::result &r) {
@@ -725,7 +802,7 @@ private:
     return events;
   }
 
-  std::shared_ptr<pqxx::connection_base> m_conn;
+  std::unique_ptr<Connection> m_conn;
   QuietNotices m_notices;
   std::string m_conninfo; // for the side connection that cancels; never printed
   HistorySql m_sql;
@@ -744,7 +821,7 @@ struct PendingConnection::State {
   std::string conninfo;
   HistoryTable history;
   std::vector<std::string> secrets;
-  std::unique_ptr<pqxx::asyncconnection> conn;
+  std::unique_ptr<Connection> conn;
   std::string error; // why the attempt failed at once (already redacted)
 };
 
@@ -761,7 +838,7 @@ PendingConnection start_postgres(const std::string &conninfo, const HistoryTable
   state->secrets = secrets;
   try {
     // PQconnectStart: for a unix socket, the start-up packet is sent here.
-    state->conn = std::make_unique<pqxx::asyncconnection>(conninfo);
+    state->conn = std::make_unique<Connection>(conninfo);
   } catch (const std::exception &e) {
     state->error = first_line(redact(e.what(), secrets));
   }
@@ -794,9 +871,10 @@ std::unique_ptr<Database> PendingConnection::finish() {
 std::unique_ptr<Database> connect_postgres(const std::string &conninfo, const HistoryTable &history,
                                            const std::vector<std::string> &secrets) {
   try {
-    auto conn = std::make_unique<pqxx::connection>(conninfo);
+    auto conn = std::make_unique<Connection>(conninfo);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    conn->activate(); // waits for the session
     // A silent reconnect would drop the session lock; fail instead.
     conn->inhibit_reactivation(true);
 #pragma GCC diagnostic pop

@@ -1,6 +1,7 @@
 #pragma once
 // The PostgreSQL implementation of the Database seam. The only part of the
-// library that includes libpqxx.
+// library that includes libpqxx (with pq_batch.cpp, which uses libpq itself
+// for the history reads).
 
 #include "migrate/database.hpp"
 #include "migrate/history_sql.hpp"
@@ -45,9 +46,7 @@ private:
 
 // Starts connecting to `conninfo` as connect_postgres does. Never throws for
 // a connection problem: finish() reports it, so that the caller can report
-// its own errors first. For a process that exits after a failure only:
-// libpqxx 6.4 leaks the attempt's PGconn (about 35 KB) when libpq refuses it
-// at once (a malformed connection string); connect_postgres does not.
+// its own errors first.
 PendingConnection start_postgres(const std::string &conninfo, const HistoryTable &history,
                                  const std::vector<std::string> &secrets);
 

@@ -167,3 +167,51 @@ TEST_CASE("the history's digest is the tree's exactly when every migration is ap
     CHECK_THROWS_AS(session->read_history_digest(), migrate::HistoryError);
   }
 }
+
+TEST_CASE("history rows are read exactly whatever their text holds and however many there are") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  // Rows written by hand: a name with a tab, a newline, a backslash and
+  // non-ASCII text (COPY escapes the first three), and 3000 more rows.
+  db.query("INSERT INTO migration_history (version, name, checksum, down_checksum, applied_at) "
+           "VALUES ('20230101000000', E'odd\\tname\\nwith \\\\ and é', '" +
+           std::string(64, 'a') + "', NULL, '2024-02-03 04:05:06+00')");
+  db.query("INSERT INTO migration_history (version, name, checksum) SELECT "
+           "(20100101000000 + g)::text, 'bulk_' || g, repeat('b', 64) "
+           "FROM generate_series(1, 3000) g");
+  auto session = migrate::connect_postgres(
+      db.conninfo(), migrate::parse_history_table("public.migration_history"), {});
+  const auto rows = session->read_history(migrate::HistoryDetail::full);
+  REQUIRE(rows.has_value());
+  REQUIRE(rows->size() == 3002);
+  // In the order applied: the migration, the hand-written row, then the bulk rows.
+  CHECK((*rows)[0].version == 20240101000000);
+  CHECK((*rows)[0].name == "one");
+  CHECK((*rows)[0].checksum.is_sha256());
+  CHECK((*rows)[0].down_checksum.empty()); // status does not read them
+  CHECK((*rows)[1].version == 20230101000000);
+  CHECK((*rows)[1].name == "odd\tname\nwith \\ and \xc3\xa9");
+  CHECK((*rows)[1].checksum.hex() == std::string(64, 'a'));
+  CHECK((*rows)[1].down_checksum.empty());
+  CHECK((*rows)[1].applied_at == "2024-02-03T04:05:06.000Z");
+  CHECK((*rows)[1].state == migrate::RowState::applied);
+  for (std::size_t i = 2; i < rows->size(); ++i) {
+    REQUIRE((*rows)[i].version == 20100101000000 + static_cast<migrate::Version>(i - 1));
+    REQUIRE((*rows)[i].name == "bulk_" + std::to_string(i - 1));
+    REQUIRE((*rows)[i].sequence > (*rows)[i - 1].sequence);
+  }
+
+  // The planning detail has the down.sql checksums.
+  const auto planning = session->read_history(migrate::HistoryDetail::planning);
+  REQUIRE(planning.has_value());
+  REQUIRE(planning->size() == 3002);
+  CHECK((*planning)[0].down_checksum.is_sha256());
+  CHECK((*planning)[0].applied_at.empty());
+
+  // status shows the hand-written row, as missing, with its name.
+  auto status = run_migrate(db, dir.path(), {"status", "--json"});
+  CHECK_THAT(status.out, Contains("odd\\tname\\nwith \\\\ and \xc3\xa9"));
+}

@@ -1,0 +1,128 @@
+#include "migrate/pq_batch.hpp"
+
+#include <libpq-fe.h>
+
+namespace migrate {
+
+namespace {
+
+void clear(pg_result *result) {
+  PQclear(result);
+}
+
+std::string first_line_of(const char *message) {
+  std::string text = message != nullptr ? message : "";
+  const auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+} // namespace
+
+PqResult::PqResult(pg_result *result) : m_result(result, clear) {}
+int PqResult::rows() const {
+  return PQntuples(m_result.get());
+}
+int PqResult::columns() const {
+  return PQnfields(m_result.get());
+}
+bool PqResult::is_null(int row, int column) const {
+  return PQgetisnull(m_result.get(), row, column) != 0;
+}
+const char *PqResult::text(int row, int column) const {
+  return PQgetvalue(m_result.get(), row, column);
+}
+const char *PqResult::column_name(int column) const {
+  return PQfname(m_result.get(), column);
+}
+unsigned PqResult::column_type(int column) const {
+  return PQftype(m_result.get(), column);
+}
+
+PqBatch::PqBatch(pg_conn *conn, const std::string &sql) : m_conn(conn) {
+  if (PQsendQuery(m_conn, sql.c_str()) == 0) {
+    const bool lost = PQstatus(m_conn) != CONNECTION_OK;
+    throw PqError(first_line_of(PQerrorMessage(m_conn)), "", lost);
+  }
+}
+
+PqBatch::~PqBatch() {
+  while (pg_result *result = PQgetResult(m_conn)) {
+    const bool copying = PQresultStatus(result) == PGRES_COPY_OUT;
+    PQclear(result);
+    if (copying) {
+      char *buffer = nullptr;
+      int length = 0;
+      while ((length = PQgetCopyData(m_conn, &buffer, 0)) >= 0) {
+        PQfreemem(buffer);
+      }
+      if (length == -2) {
+        break; // the connection broke; its owner finds out at its next use
+      }
+    }
+  }
+}
+
+void PqBatch::fail(const std::string &what) const {
+  const bool lost = PQstatus(m_conn) != CONNECTION_OK;
+  throw PqError(lost ? first_line_of(PQerrorMessage(m_conn)) : what, "", lost);
+}
+
+pg_result *PqBatch::next_result() {
+  pg_result *result = PQgetResult(m_conn);
+  if (result == nullptr) {
+    return nullptr;
+  }
+  const ExecStatusType status = PQresultStatus(result);
+  if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
+      status == PGRES_NONFATAL_ERROR) {
+    const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    std::string message = first_line_of(PQresultErrorMessage(result));
+    std::string sqlstate = state != nullptr ? state : "";
+    PQclear(result);
+    const bool lost = PQstatus(m_conn) != CONNECTION_OK;
+    throw PqError(message, std::move(sqlstate), lost);
+  }
+  return result;
+}
+
+PqResult PqBatch::next_rows() {
+  pg_result *result = next_result();
+  if (result == nullptr) {
+    fail("the batch ended before its last statement");
+  }
+  PqResult rows(result);
+  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+    fail("a statement of the batch returned no rows");
+  }
+  return rows;
+}
+
+std::size_t PqBatch::next_copy(const std::function<void(std::string_view)> &line) {
+  pg_result *result = next_result();
+  if (result == nullptr) {
+    fail("the batch ended before its last statement");
+  }
+  const bool copying = PQresultStatus(result) == PGRES_COPY_OUT;
+  PQclear(result);
+  if (!copying) {
+    fail("a statement of the batch is not a COPY TO STDOUT");
+  }
+  std::size_t count = 0;
+  char *buffer = nullptr;
+  int length = 0;
+  while ((length = PQgetCopyData(m_conn, &buffer, 0)) >= 0) {
+    std::unique_ptr<char, void (*)(void *)> owned(buffer, PQfreemem);
+    line(std::string_view(buffer, static_cast<std::size_t>(length)));
+    ++count;
+  }
+  if (length == -2) {
+    fail("reading the COPY failed");
+  }
+  // The COPY's own result: its end, or why it stopped (e.g. statement_timeout).
+  if (pg_result *end = next_result()) {
+    PQclear(end);
+  }
+  return count;
+}
+
+} // namespace migrate
