@@ -262,7 +262,7 @@ int run_status(const Context &context, const StatusOptions &options) {
   });
   // Moved, not copied (a few MB at 10000 migrations).
   const auto rows =
-      status(target.disk, std::move(history).value_or(std::vector<AppliedMigration>{}));
+      status(std::move(target.disk), std::move(history).value_or(std::vector<AppliedMigration>{}));
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {

@@ -7,7 +7,6 @@
 #include <csignal>
 #include <random>
 #include <thread>
-#include <unordered_map>
 
 namespace migrate {
 
@@ -368,21 +367,33 @@ std::vector<AppliedMigration> after_resume(std::vector<AppliedMigration> history
 // The down.sql checksum recorded for each step of `steps` that reverts a
 // migration (empty for the others and for none recorded), in the order of
 // `steps`.
-std::vector<Checksum> recorded_downs(const std::vector<Step> &steps,
+std::vector<Checksum> recorded_downs(const std::vector<PlannedStep> &steps,
+                                     const std::vector<Migration> &disk,
                                      const std::vector<AppliedMigration> &history) {
-  std::unordered_map<Version, std::size_t> index;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].direction == Direction::down) {
-      index.emplace(steps[i].migration.version, i);
-    }
-  }
   std::vector<Checksum> recorded(steps.size());
-  if (index.empty()) {
+  if (std::none_of(steps.begin(), steps.end(),
+                   [](const PlannedStep &step) { return step.direction == Direction::down; })) {
     return recorded;
   }
+  // The rows by version (pointers: a copy of the history would be MBs).
+  std::vector<const AppliedMigration *> rows;
+  rows.reserve(history.size());
   for (const auto &row : history) {
-    if (auto it = index.find(row.version); it != index.end()) {
-      recorded[it->second] = row.down_checksum;
+    rows.push_back(&row);
+  }
+  std::sort(rows.begin(), rows.end(), [](const AppliedMigration *a, const AppliedMigration *b) {
+    return a->version < b->version;
+  });
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].direction != Direction::down) {
+      continue;
+    }
+    const Version version = disk[steps[i].index].version;
+    auto it = std::lower_bound(
+        rows.begin(), rows.end(), version,
+        [](const AppliedMigration *row, Version wanted) { return row->version < wanted; });
+    if (it != rows.end() && (*it)->version == version) {
+      recorded[i] = (*it)->down_checksum;
     }
   }
   return recorded;
@@ -390,9 +401,9 @@ std::vector<Checksum> recorded_downs(const std::vector<Step> &steps,
 
 // Prepares every step of the run, a resumed one first, and hands each to
 // `keep` once checked, with the number of steps still to come: everything is
-// checked before anything runs. Once planned, `disk` and `history` are
-// emptied (from there on a run holds only its steps: a few MB less at 10000
-// migrations). Returns the warnings about each down.sql to run that is not the
+// checked before anything runs. `history` is emptied once planned, `disk`
+// once the steps are prepared (from there on a run holds only its steps: a
+// few MB less at 10000 migrations). Returns the warnings about each down.sql to run that is not the
 // one recorded when its migration was applied (its checksum from
 // prepare_step: reverting reads no other down.sql than those it runs).
 std::vector<std::string>
@@ -413,14 +424,16 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
   if (options.request.count && *options.request.count == 0) {
     return {};
   }
-  auto steps = options.redo ? plan_redo(disk, *planned) : plan(disk, *planned, options.request);
-  const auto recorded = recorded_downs(steps, *planned);
-  std::vector<Migration>().swap(disk);
+  // Planned as positions in the tree, the history let go of before the steps
+  // copy their migrations: tree, history and steps are never held at once.
+  const auto steps = options.redo ? plan_redo_positions(disk, *planned)
+                                  : plan_positions(disk, *planned, options.request);
+  const auto recorded = recorded_downs(steps, disk, *planned);
   std::vector<AppliedMigration>().swap(history);
   std::vector<AppliedMigration>().swap(after);
   std::vector<std::string> warnings;
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    PreparedStep prepared = prepare_step(std::move(steps[i]), options.timeouts);
+    PreparedStep prepared = prepare_step(to_step(disk, steps[i]), options.timeouts);
     if (options.single_transaction && !prepared.transactional) {
       throw TreeError(prepared.file.string() +
                       ": marked -- migrate:no-transaction, so it cannot run inside "
@@ -434,6 +447,7 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
     }
     keep(std::move(prepared), steps.size() - i - 1);
   }
+  std::vector<Migration>().swap(disk);
   return warnings;
 }
 
@@ -470,7 +484,7 @@ bool nothing_to_do(Database &db, const std::vector<Migration> &disk, const RunOp
     return false;
   }
   try {
-    if (!plan(disk, history, options.request).empty()) {
+    if (!plan_positions(disk, history, options.request).empty()) {
       return false;
     }
   } catch (const Error &) {

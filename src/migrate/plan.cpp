@@ -99,15 +99,17 @@ private:
   std::vector<Version> m_versions;
 };
 
-// A down.sql not read yet (down_known false) is checked by prepare_step, which reads it and
-// refuses a missing one with the same message.
-Step make_step(Direction direction, const Migration &migration) {
+// The step that runs `migration` (an element of `disk`) in `direction`. A
+// down.sql not read yet (down_known false) is checked by prepare_step, which
+// reads it and refuses a missing one with the same message.
+PlannedStep make_step(Direction direction, const std::vector<Migration> &disk,
+                      const Migration &migration) {
   const bool has_file =
       direction == Direction::up ? migration.has_up : (!migration.down_known || migration.has_down);
   if (!has_file) {
     throw TreeError(missing_step_file(direction, migration));
   }
-  return Step{direction, migration};
+  return PlannedStep{direction, static_cast<std::size_t>(&migration - disk.data())};
 }
 
 // Refuses an `up` request the planner cannot carry out whatever the history.
@@ -124,10 +126,10 @@ void check_up_request(const std::vector<Migration> &disk, const PlanRequest &req
   }
 }
 
-std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &applied,
-                          Version newest_applied, const PlanRequest &request) {
+std::vector<PlannedStep> plan_up(const std::vector<Migration> &disk, const Versions &applied,
+                                 Version newest_applied, const PlanRequest &request) {
   check_up_request(disk, request);
-  std::vector<Step> steps;
+  std::vector<PlannedStep> steps;
   const std::size_t pending = disk.size() - std::min(disk.size(), applied.size());
   steps.reserve(std::min(pending, request.count.value_or(pending)));
   for (const auto &migration : disk) {
@@ -146,14 +148,14 @@ std::vector<Step> plan_up(const std::vector<Migration> &disk, const Versions &ap
     if (request.count && steps.size() >= *request.count) {
       continue;
     }
-    steps.push_back(make_step(Direction::up, migration));
+    steps.push_back(make_step(Direction::up, disk, migration));
   }
   return steps;
 }
 
-std::vector<Step> plan_down(const std::vector<Migration> &disk,
-                            const std::vector<AppliedMigration> &history, const Versions &applied,
-                            const PlanRequest &request) {
+std::vector<PlannedStep> plan_down(const std::vector<Migration> &disk,
+                                   const std::vector<AppliedMigration> &history,
+                                   const Versions &applied, const PlanRequest &request) {
   if (request.to && *request.to != 0 && !applied.contains(*request.to)) {
     if (find_on_disk(disk, *request.to) != nullptr) {
       throw UsageError("target version " + format_version(*request.to) +
@@ -163,7 +165,7 @@ std::vector<Step> plan_down(const std::vector<Migration> &disk,
                      ": no migration has it");
   }
   const std::size_t limit = request.count.value_or(request.to ? history.size() : 1);
-  std::vector<Step> steps;
+  std::vector<PlannedStep> steps;
   steps.reserve(std::min(limit, history.size()));
   for (const AppliedMigration *row : newest_first(history)) {
     if (steps.size() >= limit) {
@@ -172,15 +174,26 @@ std::vector<Step> plan_down(const std::vector<Migration> &disk,
     if (request.to && row->version <= *request.to) {
       continue;
     }
-    steps.push_back(make_step(Direction::down, *find_on_disk(disk, row->version)));
+    steps.push_back(make_step(Direction::down, disk, *find_on_disk(disk, row->version)));
+  }
+  return steps;
+}
+
+std::vector<Step> to_steps(const std::vector<Migration> &disk,
+                           const std::vector<PlannedStep> &planned) {
+  std::vector<Step> steps;
+  steps.reserve(planned.size());
+  for (const auto &step : planned) {
+    steps.push_back(to_step(disk, step));
   }
   return steps;
 }
 
 } // namespace
 
-std::vector<Step> plan(const std::vector<Migration> &disk,
-                       const std::vector<AppliedMigration> &history, const PlanRequest &request) {
+std::vector<PlannedStep> plan_positions(const std::vector<Migration> &disk,
+                                        const std::vector<AppliedMigration> &history,
+                                        const PlanRequest &request) {
   if (request.count && *request.count == 0) {
     throw UsageError("--count must be at least 1");
   }
@@ -198,8 +211,8 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
   return plan_down(disk, history, applied, request);
 }
 
-std::vector<Step> plan_redo(const std::vector<Migration> &disk,
-                            const std::vector<AppliedMigration> &history) {
+std::vector<PlannedStep> plan_redo_positions(const std::vector<Migration> &disk,
+                                             const std::vector<AppliedMigration> &history) {
   if (const auto *row = unfinished(history)) {
     throw PartialError(label(row->version, row->name) +
                        " stopped half-way; resume it or settle it with `migrate repair`");
@@ -211,7 +224,21 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
   }
   const AppliedMigration *newest = newest_first(history).front();
   const Migration &migration = *find_on_disk(disk, newest->version);
-  return {make_step(Direction::down, migration), make_step(Direction::up, migration)};
+  return {make_step(Direction::down, disk, migration), make_step(Direction::up, disk, migration)};
+}
+
+Step to_step(const std::vector<Migration> &disk, const PlannedStep &step) {
+  return Step{step.direction, disk[step.index]};
+}
+
+std::vector<Step> plan(const std::vector<Migration> &disk,
+                       const std::vector<AppliedMigration> &history, const PlanRequest &request) {
+  return to_steps(disk, plan_positions(disk, history, request));
+}
+
+std::vector<Step> plan_redo(const std::vector<Migration> &disk,
+                            const std::vector<AppliedMigration> &history) {
+  return to_steps(disk, plan_redo_positions(disk, history));
 }
 
 std::string history_digest(const std::vector<Migration> &disk) {
@@ -284,36 +311,37 @@ const char *state_name(State state) {
   return "unknown";
 }
 
-std::vector<StatusRow> status(const std::vector<Migration> &disk,
-                              const std::vector<AppliedMigration> &history) {
+std::vector<StatusRow> status(std::vector<Migration> disk, std::vector<AppliedMigration> history) {
   std::size_t missing = 0;
   for (const auto &row : history) {
     missing += find_on_disk(disk, row.version) == nullptr ? 1 : 0;
   }
   std::vector<StatusRow> rows;
   rows.reserve(disk.size() + missing); // exactly: at 10000 migrations a row more is 160 bytes
-  for (const auto &row : history) {
+  for (auto &row : history) {
     if (find_on_disk(disk, row.version) == nullptr) {
-      rows.push_back(StatusRow{row.version, row.name, State::missing, row.applied_at, {}, {}});
+      rows.push_back(StatusRow{
+          row.version, std::move(row.name), State::missing, std::move(row.applied_at), {}, {}});
     }
   }
-  std::vector<const AppliedMigration *> by_version;
+  std::vector<AppliedMigration *> by_version;
   by_version.reserve(history.size());
-  for (const auto &row : history) {
+  for (auto &row : history) {
     by_version.push_back(&row);
   }
   std::sort(
       by_version.begin(), by_version.end(),
       [](const AppliedMigration *a, const AppliedMigration *b) { return a->version < b->version; });
-  for (const auto &migration : disk) {
+  for (auto &migration : disk) {
     auto it =
         std::lower_bound(by_version.begin(), by_version.end(), migration.version,
                          [](const AppliedMigration *row, Version v) { return row->version < v; });
-    StatusRow status_row{migration.version, migration.name, State::pending, std::nullopt, {}, {}};
+    StatusRow status_row{
+        migration.version, std::move(migration.name), State::pending, std::nullopt, {}, {}};
     if (it != by_version.end() && (*it)->version == migration.version) {
-      const AppliedMigration &row = **it;
+      AppliedMigration &row = **it;
       status_row.state = State::applied;
-      status_row.applied_at = row.applied_at;
+      status_row.applied_at = std::move(row.applied_at);
       if (row.state != RowState::applied) {
         status_row.state = State::partial;
       } else if (!migration.checksum.empty() && migration.checksum != row.checksum) {

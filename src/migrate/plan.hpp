@@ -46,6 +46,27 @@ std::vector<Step> plan(const std::vector<Migration> &disk,
 std::vector<Step> plan_redo(const std::vector<Migration> &disk,
                             const std::vector<AppliedMigration> &history);
 
+// A step of a plan as a position in the tree (`disk[index]`): 16 bytes where a
+// Step copies its Migration (136). What a run plans with, so that it can let
+// go of the history before it copies the migrations it runs (at 10000 steps
+// the Steps are 1.4 MB, the history rows 1.7 MB).
+struct PlannedStep {
+  Direction direction = Direction::up;
+  std::size_t index = 0;
+};
+
+// plan() and plan_redo() as positions in `disk`: the same steps, the same
+// refusals. plan(disk, history, request) is the to_step() of each
+// plan_positions(disk, history, request).
+std::vector<PlannedStep> plan_positions(const std::vector<Migration> &disk,
+                                        const std::vector<AppliedMigration> &history,
+                                        const PlanRequest &request);
+std::vector<PlannedStep> plan_redo_positions(const std::vector<Migration> &disk,
+                                             const std::vector<AppliedMigration> &history);
+
+// The Step at position `step` of `disk` (which plan_positions was given).
+Step to_step(const std::vector<Migration> &disk, const PlannedStep &step);
+
 // The digest that Database::read_history_digest returns for a history holding
 // exactly the migrations of `disk` (sorted by version), each applied with its
 // up.sql as it is now: the lowercase hex SHA-256 of the lines
@@ -90,8 +111,9 @@ struct StatusRow {
 };
 
 // Every migration on disk or in the history, by version ascending. Never
-// throws: `status` shows problems instead of refusing.
-std::vector<StatusRow> status(const std::vector<Migration> &disk,
-                              const std::vector<AppliedMigration> &history);
+// throws: `status` shows problems instead of refusing. Takes both by value
+// and moves their names and times into the rows (pass them with std::move
+// when done with them: at 10000 migrations the copies are 20000 strings).
+std::vector<StatusRow> status(std::vector<Migration> disk, std::vector<AppliedMigration> history);
 
 } // namespace migrate

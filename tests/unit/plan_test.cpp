@@ -192,6 +192,16 @@ TEST_CASE("plan computes the expected steps", "[plan]") {
         CHECK(step.migration.dir() == migration(step.migration.version, c.world).dir());
         CHECK(step.migration.name == migration(step.migration.version, c.world).name);
       }
+      // The same steps as positions in the tree.
+      const auto disk = disk_of(c.world);
+      const auto positions = plan_positions(disk, history_of(c.world), c.request);
+      REQUIRE(positions.size() == steps.size());
+      for (std::size_t i = 0; i < positions.size(); ++i) {
+        CHECK(positions[i].direction == steps[i].direction);
+        REQUIRE(positions[i].index < disk.size());
+        CHECK(disk[positions[i].index].version == steps[i].migration.version);
+        CHECK(to_step(disk, positions[i]).migration.dir() == steps[i].migration.dir());
+      }
     }
   }
 }
@@ -339,6 +349,12 @@ TEST_CASE("plan_redo reverts and reapplies the most recently applied migration",
     REQUIRE(steps.size() == 2);
     CHECK(steps[0].migration.dir() == "/tree/20240102000000_m02");
     CHECK(steps[1].migration.dir() == "/tree/20240102000000_m02");
+    const auto positions = plan_redo_positions(disk_of(world), history_of(world));
+    REQUIRE(positions.size() == 2);
+    CHECK(positions[0].direction == DOWN);
+    CHECK(positions[0].index == 1);
+    CHECK(positions[1].direction == UP);
+    CHECK(positions[1].index == 1);
   }
   SECTION("newest by applied sequence, not by version") {
     const World world{{V1, V2, V3}, {{V3, 2}, {V2, 3}, {V1, 1}}};
