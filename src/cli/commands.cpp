@@ -256,22 +256,27 @@ int run_plan(const Context &context, const PlanOptions &options) {
 }
 
 int run_status(const Context &context, const StatusOptions &options) {
-  std::optional<std::vector<AppliedMigration>> history;
-  auto target = open_target(context.settings, [&history](Database &db) {
-    history = db.read_history(HistoryDetail::full);
-  });
-  // Moved, not copied (a few MB at 10000 migrations).
-  const auto rows =
-      status(std::move(target.disk), std::move(history).value_or(std::vector<AppliedMigration>{}));
+  std::optional<std::vector<AppliedMigration>> stored;
+  auto target = open_target(
+      context.settings, [&stored](Database &db) { stored = db.read_history(HistoryDetail::full); });
+  const auto history = std::move(stored).value_or(std::vector<AppliedMigration>{});
+  // Printed as merged, one row at a time: no row is kept.
+  const StatusRows rows = [&](const std::function<void(const StatusRow &)> &visit) {
+    for_each_status(target.disk, history, visit);
+  };
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {
     print_status_table(std::cout, rows, context.style);
   }
-  if (options.exit_code && std::any_of(rows.begin(), rows.end(), [](const StatusRow &row) {
-        return row.state != State::applied;
-      })) {
-    return static_cast<int>(ExitCode::not_up_to_date);
+  if (options.exit_code) {
+    bool up_to_date = true;
+    rows([&up_to_date](const StatusRow &row) {
+      up_to_date = up_to_date && row.state == State::applied;
+    });
+    if (!up_to_date) {
+      return static_cast<int>(ExitCode::not_up_to_date);
+    }
   }
   return 0;
 }

@@ -109,23 +109,26 @@ const char *state_color(State state) {
 
 } // namespace
 
-void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows, const Style &style) {
+void print_status_table(std::ostream &out, const StatusRows &rows, const Style &style) {
   std::size_t name_width = 4;
-  for (const auto &row : rows) {
-    name_width = std::max(name_width, row.name.size());
-  }
+  rows([&name_width](const StatusRow &row) { name_width = std::max(name_width, row.name.size()); });
   auto pad = [](const std::string &text, std::size_t width) {
     return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
   };
   out << pad("VERSION", 16) << pad("NAME", name_width + 2) << pad("STATE", 9) << "APPLIED AT"
       << '\n';
   std::size_t counts[5] = {0, 0, 0, 0, 0};
-  for (const auto &row : rows) {
+  std::string changed; // the lines after the count line; rare
+  rows([&](const StatusRow &row) {
     ++counts[static_cast<int>(row.state)];
     out << pad(format_version(row.version), 16) << pad(row.name, name_width + 2)
         << paint(style.color, state_color(row.state), pad(state_name(row.state), 9))
-        << row.applied_at.value_or("-") << '\n';
-  }
+        << (row.applied_at ? *row.applied_at : std::string("-")) << '\n';
+    if (row.state == State::changed) {
+      changed += "changed: " + format_version(row.version) + "_" + row.name + " recorded sha256 " +
+                 row.recorded_checksum.hex() + ", now " + row.checksum.hex() + "\n";
+    }
+  });
   out << counts[0] + counts[3] << " applied, " << counts[1] << " pending";
   if (counts[2] > 0) {
     out << ", " << counts[2] << " missing (applied, but the directory is gone)";
@@ -138,19 +141,14 @@ void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows, c
         << " partial (stopped half-way; `migrate up` or `migrate down` says how to go on)";
   }
   out << std::endl;
-  for (const auto &row : rows) {
-    if (row.state == State::changed) {
-      out << "changed: " << format_version(row.version) << "_" << row.name << " recorded sha256 "
-          << row.recorded_checksum << ", now " << row.checksum << '\n';
-    }
-  }
+  out << changed;
 }
 
-void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows) {
+void print_status_json(std::ostream &out, const StatusRows &rows) {
   out << "{\"migrations\":[";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto &row = rows[i];
-    out << (i == 0 ? "" : ",") << "{\"version\":" << json_string(format_version(row.version))
+  bool first = true;
+  rows([&](const StatusRow &row) {
+    out << (first ? "" : ",") << "{\"version\":" << json_string(format_version(row.version))
         << ",\"name\":" << json_string(row.name)
         << ",\"state\":" << json_string(state_name(row.state)) << ",\"applied_at\":"
         << (row.applied_at ? json_string(*row.applied_at) : std::string("null"));
@@ -159,7 +157,8 @@ void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows) {
           << ",\"checksum\":" << json_string(row.checksum.hex());
     }
     out << "}";
-  }
+    first = false;
+  });
   out << "]}" << std::endl;
 }
 

@@ -6,6 +6,7 @@
 #include "migrate/plan.hpp"
 #include "migrate/prepare.hpp"
 
+#include <functional>
 #include <ostream>
 #include <vector>
 
@@ -58,11 +59,16 @@ private:
 void print_summary(std::ostream &out, const RunResult &result, const char *verb,
                    const Style &style);
 
-// The aligned status table followed by a count line; states in colour.
-void print_status_table(std::ostream &out, const std::vector<StatusRow> &rows, const Style &style);
+// Hands each status row, in order, to its argument (for_each_status); may be
+// called more than once.
+using StatusRows = std::function<void(const std::function<void(const StatusRow &)> &)>;
+
+// The aligned status table followed by a count line; states in colour. Reads
+// the rows twice (the name column's width, then the lines), holding none.
+void print_status_table(std::ostream &out, const StatusRows &rows, const Style &style);
 
 // {"migrations":[{"version":"...","name":"...","state":"...","applied_at":...}]}
-void print_status_json(std::ostream &out, const std::vector<StatusRow> &rows);
+void print_status_json(std::ostream &out, const StatusRows &rows);
 
 // The steps a run would take, with their SQL, as a reviewable SQL script.
 void print_plan_text(std::ostream &out, const std::vector<PreparedStep> &steps);

@@ -86,8 +86,8 @@ std::vector<StatusRow> migration_status(const EmbedOptions &options) {
   const Target target = target_of(options);
   auto disk = read_tree(options.dir);
   auto db = connect(target);
-  auto history = history_rows(*db, HistoryDetail::full);
-  return status(std::move(disk), std::move(history));
+  const auto history = history_rows(*db, HistoryDetail::full);
+  return status(disk, history);
 }
 
 } // namespace migrate

@@ -4,6 +4,7 @@
 #include "migrate/sha256.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace migrate {
 
@@ -311,49 +312,63 @@ const char *state_name(State state) {
   return "unknown";
 }
 
-std::vector<StatusRow> status(std::vector<Migration> disk, std::vector<AppliedMigration> history) {
-  std::size_t missing = 0;
-  for (const auto &row : history) {
-    missing += find_on_disk(disk, row.version) == nullptr ? 1 : 0;
-  }
-  std::vector<StatusRow> rows;
-  rows.reserve(disk.size() + missing); // exactly: at 10000 migrations a row more is 160 bytes
-  for (auto &row : history) {
-    if (find_on_disk(disk, row.version) == nullptr) {
-      rows.push_back(StatusRow{
-          row.version, std::move(row.name), State::missing, std::move(row.applied_at), {}, {}});
-    }
-  }
-  std::vector<AppliedMigration *> by_version;
+void for_each_status(const std::vector<Migration> &disk,
+                     const std::vector<AppliedMigration> &history,
+                     const std::function<void(const StatusRow &)> &visit) {
+  std::vector<const AppliedMigration *> by_version;
   by_version.reserve(history.size());
-  for (auto &row : history) {
+  for (const auto &row : history) {
     by_version.push_back(&row);
   }
   std::sort(
       by_version.begin(), by_version.end(),
       [](const AppliedMigration *a, const AppliedMigration *b) { return a->version < b->version; });
-  for (auto &migration : disk) {
-    auto it =
-        std::lower_bound(by_version.begin(), by_version.end(), migration.version,
-                         [](const AppliedMigration *row, Version v) { return row->version < v; });
-    StatusRow status_row{
-        migration.version, std::move(migration.name), State::pending, std::nullopt, {}, {}};
-    if (it != by_version.end() && (*it)->version == migration.version) {
-      AppliedMigration &row = **it;
-      status_row.state = State::applied;
-      status_row.applied_at = std::move(row.applied_at);
-      if (row.state != RowState::applied) {
-        status_row.state = State::partial;
-      } else if (!migration.checksum.empty() && migration.checksum != row.checksum) {
-        status_row.state = State::changed;
-        status_row.recorded_checksum = row.checksum;
-        status_row.checksum = migration.checksum;
-      }
+  // One row at a time, reused: its strings keep their storage.
+  StatusRow out;
+  auto emit = [&](Version version, const std::string &name, State state,
+                  const std::string *applied_at) {
+    out.version = version;
+    out.name = name;
+    out.state = state;
+    if (applied_at != nullptr) {
+      out.applied_at = *applied_at;
+    } else {
+      out.applied_at.reset();
     }
-    rows.push_back(std::move(status_row));
+    out.recorded_checksum = {};
+    out.checksum = {};
+  };
+  // Both sorted by version (history versions are unique, the table's key): merge them.
+  auto disk_it = disk.begin();
+  auto row_it = by_version.begin();
+  while (disk_it != disk.end() || row_it != by_version.end()) {
+    if (disk_it == disk.end() ||
+        (row_it != by_version.end() && (*row_it)->version < disk_it->version)) {
+      const AppliedMigration &row = **row_it++;
+      emit(row.version, row.name, State::missing, &row.applied_at);
+    } else if (row_it != by_version.end() && (*row_it)->version == disk_it->version) {
+      const AppliedMigration &row = **row_it++;
+      const Migration &migration = *disk_it++;
+      emit(migration.version, migration.name, State::applied, &row.applied_at);
+      if (row.state != RowState::applied) {
+        out.state = State::partial;
+      } else if (!migration.checksum.empty() && migration.checksum != row.checksum) {
+        out.state = State::changed;
+        out.recorded_checksum = row.checksum;
+        out.checksum = migration.checksum;
+      }
+    } else {
+      const Migration &migration = *disk_it++;
+      emit(migration.version, migration.name, State::pending, nullptr);
+    }
+    visit(out);
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const StatusRow &a, const StatusRow &b) { return a.version < b.version; });
+}
+
+std::vector<StatusRow> status(const std::vector<Migration> &disk,
+                              const std::vector<AppliedMigration> &history) {
+  std::vector<StatusRow> rows;
+  for_each_status(disk, history, [&rows](const StatusRow &row) { rows.push_back(row); });
   return rows;
 }
 

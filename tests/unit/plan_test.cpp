@@ -427,6 +427,37 @@ TEST_CASE("status never throws on states that plan refuses", "[plan][status]") {
   }
 }
 
+TEST_CASE("for_each_status hands over the rows of status one at a time", "[plan][status]") {
+  const World world{{V1, V3, V4}, {{V2, 1}, {V1, 2}, {V5, 3}}};
+  const auto collected = status(disk_of(world), history_of(world));
+  std::vector<std::string> visited;
+  for_each_status(disk_of(world), history_of(world), [&visited](const StatusRow &row) {
+    visited.push_back(format_version(row.version) + " " + row.name + " " + state_name(row.state) +
+                      " " + row.applied_at.value_or("-"));
+  });
+  std::vector<std::string> expected;
+  for (const auto &row : collected) {
+    expected.push_back(format_version(row.version) + " " + row.name + " " + state_name(row.state) +
+                       " " + row.applied_at.value_or("-"));
+  }
+  CHECK(visited == expected);
+  CHECK(visited == std::vector<std::string>{"20240101000000 m01 applied 2024-06-01T00:00:02Z",
+                                            "20240102000000 m02 missing 2024-06-01T00:00:01Z",
+                                            "20240103000000 m03 pending -",
+                                            "20240104000000 m04 pending -",
+                                            "20240105000000 m05 missing 2024-06-01T00:00:03Z"});
+
+  // What `visit` throws ends the walk.
+  std::size_t calls = 0;
+  CHECK_THROWS_AS(for_each_status(disk_of(world), history_of(world),
+                                  [&calls](const StatusRow &) {
+                                    ++calls;
+                                    throw UsageError("stop");
+                                  }),
+                  UsageError);
+  CHECK(calls == 1);
+}
+
 TEST_CASE("state_name names each state", "[plan][status]") {
   CHECK(std::string(state_name(State::applied)) == "applied");
   CHECK(std::string(state_name(State::pending)) == "pending");
