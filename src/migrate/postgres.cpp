@@ -82,22 +82,23 @@ StepFailure failure_from(const pqxx::failure &e, const std::vector<std::string> 
   return failure;
 }
 
-// The pipeline sends "SELECT 1; q0; q1; ...": turn a position in that batch
-// into one inside query `index`, or 0 when it does not fall there.
-std::size_t position_in_query(const std::vector<std::string> &queries, std::size_t index,
-                              int batch_position) {
-  if (batch_position <= 0) {
-    return 0;
+// run_batch sends "q0; q1; ...": the query that the 1-based character
+// `position` in that text falls in, and the position inside it; nothing when
+// it falls in none (0: the server gave no position).
+std::optional<std::pair<std::size_t, std::size_t>> locate(const std::vector<std::string> &queries,
+                                                          std::size_t position) {
+  if (position == 0) {
+    return std::nullopt;
   }
-  std::size_t offset = 10; // "SELECT 1; "
-  for (std::size_t i = 0; i < index; ++i) {
-    offset += utf8_length(queries[i]) + 2;
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const std::size_t length = utf8_length(queries[i]);
+    if (position > offset && position <= offset + length) {
+      return std::make_pair(i, position - offset);
+    }
+    offset += length + 2; // "; "
   }
-  const auto position = static_cast<std::size_t>(batch_position);
-  if (position <= offset || position > offset + utf8_length(queries[index])) {
-    return 0;
-  }
-  return position - offset;
+  return std::nullopt;
 }
 
 // libpqxx's asynchronous connection policy, remembering the libpq connection it
@@ -355,12 +356,12 @@ public:
       queries.emplace_back("COMMIT");
     }
     try {
-      std::size_t failed_at = queries.size();
-      auto failure = run_batch(queries, first_statement, step.statements.size(), &failed_at);
-      if (prepares && failed_at >= prepared_count) {
+      std::size_t completed = 0;
+      auto failure = run_batch(queries, first_statement, step.statements.size(), &completed);
+      if (prepares && completed >= prepared_count) {
         m_record_prepared = true; // prepared statements survive the rollback
       }
-      if (drops_prepared || (prepares && failed_at < prepared_count)) {
+      if (drops_prepared || (prepares && completed < prepared_count)) {
         m_record_prepared = false;
         ++m_record_generation; // whichever of them exist stay out of the way
       }
@@ -401,19 +402,9 @@ public:
 
   std::optional<StepFailure> execute(std::string_view sql) override {
     try {
-      pqxx::nontransaction tx{*m_conn};
-      tx.exec(std::string(sql));
-      return std::nullopt;
+      return run_batch({std::string(sql)}, 0, 1);
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "running a statement");
-    } catch (const pqxx::failure &e) {
-      StepFailure failure = failure_from(e, m_secrets);
-      failure.statement = 0;
-      if (const auto *syntax = dynamic_cast<const pqxx::syntax_error *>(&e);
-          syntax != nullptr && syntax->error_position > 0) {
-        failure.position = static_cast<std::size_t>(syntax->error_position);
-      }
-      return failure;
     }
   }
 
@@ -594,48 +585,65 @@ private:
     add("statement_timeout", timeouts.statement_timeout);
   }
 
-  // Sends all queries in one round trip and finds which one failed, if any.
-  // Queries [first_statement, first_statement + statement_count) are the
-  // file's; the next one is the history row, anything after it the COMMIT.
-  // With `failed_at`, stores there the index of the query that failed.
+  // Sends all queries in one round trip (one simple-query message, the
+  // queries joined by "; ") and finds which one failed, if any. Queries
+  // [first_statement, first_statement + statement_count) are the file's; the
+  // next one is the history row, anything after it the COMMIT. With
+  // `completed`, stores there how many queries ran to completion.
   std::optional<StepFailure> run_batch(const std::vector<std::string> &queries,
                                        std::size_t first_statement, std::size_t statement_count,
-                                       std::size_t *failed_at = nullptr) {
-    pqxx::nontransaction tx{*m_conn};
-    pqxx::pipeline pipe{tx};
-    pipe.retain(INT_MAX);
-    std::vector<pqxx::pipeline::query_id> ids;
-    ids.reserve(queries.size());
+                                       std::size_t *completed = nullptr) {
+    std::string sql;
     for (const auto &query : queries) {
-      ids.push_back(pipe.insert(query));
+      sql += (sql.empty() ? "" : "; ") + query;
     }
-    pipe.resume();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      try {
-        pipe.retrieve(ids[i]);
-      } catch (const pqxx::broken_connection &) {
-        throw;
-      } catch (const pqxx::failure &e) {
-        if (failed_at != nullptr) {
-          *failed_at = i;
+    try {
+      PqBatch batch(m_conn->raw(), sql);
+      for (std::size_t i = 0; i < queries.size(); ++i) {
+        try {
+          batch.next_done();
+        } catch (const PqError &e) {
+          if (e.lost()) {
+            throw;
+          }
+          if (completed != nullptr) {
+            *completed = i;
+          }
+          return step_failure(e, queries, i, first_statement, statement_count);
         }
-        StepFailure failure = failure_from(e, m_secrets);
-        if (i > first_statement + statement_count) {
-          failure.phase = FailurePhase::commit;
-        } else if (i == first_statement + statement_count) {
-          failure.phase = FailurePhase::history;
-        } else if (i >= first_statement) {
-          failure.statement = i - first_statement;
-        }
-        if (const auto *syntax = dynamic_cast<const pqxx::syntax_error *>(&e);
-            syntax != nullptr && failure.statement != StepFailure::npos) {
-          failure.position = position_in_query(queries, i, syntax->error_position);
-        }
-        pipe.flush();
-        return failure;
       }
+      if (completed != nullptr) {
+        *completed = queries.size();
+      }
+      return std::nullopt;
+    } catch (const PqError &e) {
+      throw pqxx::broken_connection(e.what());
     }
-    return std::nullopt;
+  }
+
+  // The failure `e` of query `failed` of a run_batch. A syntax error fails
+  // the whole message before any of it runs (the server parses it first), so
+  // the query is the one its position falls in, when it has one.
+  StepFailure step_failure(const PqError &e, const std::vector<std::string> &queries,
+                           std::size_t failed, std::size_t first_statement,
+                           std::size_t statement_count) const {
+    StepFailure failure;
+    failure.sqlstate = e.sqlstate();
+    parse_server_message(redacted(e.text()), failure);
+    std::size_t position = 0;
+    if (const auto at = locate(queries, e.position())) {
+      failed = at->first;
+      position = at->second;
+    }
+    if (failed > first_statement + statement_count) {
+      failure.phase = FailurePhase::commit;
+    } else if (failed == first_statement + statement_count) {
+      failure.phase = FailurePhase::history;
+    } else if (failed >= first_statement) {
+      failure.statement = failed - first_statement;
+      failure.position = position;
+    }
+    return failure;
   }
 
   // Where the rows of a history read go: `count`, when set, first gets their

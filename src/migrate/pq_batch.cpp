@@ -1,5 +1,6 @@
 #include "migrate/pq_batch.hpp"
 
+#include <cstdlib>
 #include <libpq-fe.h>
 
 namespace migrate {
@@ -47,9 +48,12 @@ PqBatch::PqBatch(pg_conn *conn, const std::string &sql) : m_conn(conn) {
 
 PqBatch::~PqBatch() {
   while (pg_result *result = PQgetResult(m_conn)) {
-    const bool copying = PQresultStatus(result) == PGRES_COPY_OUT;
+    const ExecStatusType status = PQresultStatus(result);
+    const bool copying = status == PGRES_COPY_OUT;
     PQclear(result);
-    if (copying) {
+    if (status == PGRES_COPY_IN) {
+      PQputCopyEnd(m_conn, "abandoned");
+    } else if (copying) {
       char *buffer = nullptr;
       int length = 0;
       while ((length = PQgetCopyData(m_conn, &buffer, 0)) >= 0) {
@@ -76,11 +80,14 @@ pg_result *PqBatch::next_result() {
   if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
       status == PGRES_NONFATAL_ERROR) {
     const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-    std::string message = first_line_of(PQresultErrorMessage(result));
-    std::string sqlstate = state != nullptr ? state : "";
+    const char *position = PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION);
+    const char *text = PQresultErrorMessage(result);
+    PqError error(first_line_of(text), state != nullptr ? state : "",
+                  PQstatus(m_conn) != CONNECTION_OK);
+    error.m_text = text != nullptr ? text : "";
+    error.m_position = position != nullptr ? std::strtoull(position, nullptr, 10) : 0;
     PQclear(result);
-    const bool lost = PQstatus(m_conn) != CONNECTION_OK;
-    throw PqError(message, std::move(sqlstate), lost);
+    throw error;
   }
   return result;
 }
@@ -95,6 +102,36 @@ PqResult PqBatch::next_rows() {
     fail("a statement of the batch returned no rows");
   }
   return rows;
+}
+
+bool PqBatch::next_done() {
+  pg_result *result = next_result();
+  if (result == nullptr) {
+    return false;
+  }
+  const ExecStatusType status = PQresultStatus(result);
+  PQclear(result);
+  if (status == PGRES_COPY_OUT) {
+    char *buffer = nullptr;
+    int length = 0;
+    while ((length = PQgetCopyData(m_conn, &buffer, 0)) >= 0) {
+      PQfreemem(buffer);
+    }
+    if (length == -2) {
+      fail("reading the COPY failed");
+    }
+    if (pg_result *end = next_result()) {
+      PQclear(end);
+    }
+  } else if (status == PGRES_COPY_IN) {
+    // The server reports this as the statement's error (next_result throws it).
+    PQputCopyEnd(m_conn, "COPY FROM STDIN cannot be given data here; use a file or "
+                         "INSERT statements");
+    if (pg_result *end = next_result()) {
+      PQclear(end);
+    }
+  }
+  return true;
 }
 
 std::size_t PqBatch::next_copy(const std::function<void(std::string_view)> &line) {

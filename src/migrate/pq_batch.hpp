@@ -17,16 +17,25 @@ struct pg_result;
 namespace migrate {
 
 // A statement of the batch failed (sqlstate set) or the connection broke (lost).
+// what() is the first line of the server's message.
 class PqError : public std::runtime_error {
 public:
   PqError(const std::string &message, std::string sqlstate, bool lost)
-      : std::runtime_error(message), m_sqlstate(std::move(sqlstate)), m_lost(lost) {}
+      : std::runtime_error(message), m_text(message), m_sqlstate(std::move(sqlstate)),
+        m_lost(lost) {}
+  // The server's whole message ("ERROR:  ...\nDETAIL:  ..."), as libpq gives it.
+  const std::string &text() const { return m_text; }
   const std::string &sqlstate() const { return m_sqlstate; }
   bool lost() const { return m_lost; }
+  // 1-based character position in the batch's text the server pointed at, 0 for none.
+  std::size_t position() const { return m_position; }
 
 private:
+  friend class PqBatch;
+  std::string m_text;
   std::string m_sqlstate;
   bool m_lost;
+  std::size_t m_position = 0;
 };
 
 // The result of one statement that returns rows.
@@ -58,6 +67,12 @@ public:
   // The next statement's rows. Throws PqError when that statement failed, or when it is a
   // COPY or there is none.
   PqResult next_rows();
+
+  // Waits for the next statement to finish, whatever it returns (rows are dropped, a
+  // COPY TO STDOUT read and dropped, a COPY FROM STDIN refused: a batch has no data to
+  // send). False when the batch has no statement left. Throws PqError when the statement
+  // failed; after a failure the server runs nothing more of the batch.
+  bool next_done();
 
   // The next statement, a COPY ... TO STDOUT: hands each line (with its '\n') to `line`, then
   // returns the number of lines. Throws PqError as next_rows() does; a throw from `line`

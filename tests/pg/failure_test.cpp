@@ -65,7 +65,7 @@ TEST_CASE("errors inside a multi-line statement point at the line of the error")
     CHECK_THAT(result.err, Contains("42601"));
     CHECK_FALSE(db.table_exists("fine"));
   }
-  SECTION("an unknown relation names the statement's first line") {
+  SECTION("an unknown relation points at the line that names it") {
     write_migration(dir.path(), "20240101000000_missing",
                     "CREATE TABLE fine (id int);\n" // 1
                     "\n"                            // 2
@@ -74,9 +74,21 @@ TEST_CASE("errors inside a multi-line statement point at the line of the error")
                     std::nullopt);
     auto result = up(db, dir.path());
     CHECK(result.code == 7);
-    CHECK_THAT(result.err, Contains("up.sql:3:"));
+    CHECK_THAT(result.err, Contains("up.sql:4:"));
     CHECK_THAT(result.err, Contains("42P01"));
     CHECK_THAT(result.err, Contains("relation \"nowhere\" does not exist"));
+  }
+  SECTION("the same in a no-transaction step") {
+    write_migration(dir.path(), "20240101000000_missing",
+                    "-- migrate:no-transaction\n"   // 1
+                    "CREATE TABLE fine (id int);\n" // 2
+                    "SELECT id,\n"                  // 3
+                    "  nothing FROM fine;\n",       // 4
+                    std::nullopt);
+    auto result = up(db, dir.path());
+    CHECK(result.code == 8); // the first statement stays done: partial
+    CHECK_THAT(result.err, Contains("up.sql:4:"));
+    CHECK_THAT(result.err, Contains("42703"));
   }
   SECTION("a server detail and hint are shown") {
     write_migration(dir.path(), "20240101000000_dup",
@@ -146,4 +158,25 @@ TEST_CASE("an unterminated quote is refused before anything runs") {
   CHECK_FALSE(db.table_exists("ok"));
   // Nothing ran, so the history table was not even created.
   CHECK_FALSE(db.table_exists("public.migration_history"));
+}
+
+TEST_CASE("COPY FROM STDIN in a migration fails as that statement and leaves nothing") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_copy",
+                  "CREATE TABLE c (id int);\n" // 1
+                  "COPY c FROM STDIN;\n",      // 2
+                  "DROP TABLE c;");
+  auto result = up(db, dir.path());
+  CHECK(result.code == 7);
+  CHECK_THAT(result.err, Contains("up.sql:2:"));
+  CHECK_THAT(result.err, Contains("COPY FROM STDIN cannot be given data here"));
+  CHECK_FALSE(db.table_exists("c"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+
+  // Once fixed, the file applies.
+  write_migration(dir.path(), "20240101000000_copy",
+                  "CREATE TABLE c (id int);\nINSERT INTO c VALUES (1);\n", "DROP TABLE c;");
+  REQUIRE(up(db, dir.path()).code == 0);
+  CHECK(db.scalar("SELECT count(*) FROM c") == "1");
 }
