@@ -8,7 +8,6 @@
 #include "migrate/server_message.hpp"
 
 #include <algorithm>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <libpq-fe.h>
