@@ -107,7 +107,7 @@ public:
   virtual void unlock() noexcept = 0;
 
   // Returns the history rows, oldest applied first, or std::nullopt when the
-  // table does not exist. applied_at is left empty but with
+  // table does not exist. applied_at_ms is left empty but with
   // HistoryDetail::full, and down_checksum but with HistoryDetail::planning
   // (each is a column less for the server to send).
   // Throws HistoryError when the history or events table exists with a

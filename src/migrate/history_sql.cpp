@@ -2,8 +2,6 @@
 
 #include "migrate/error.hpp"
 
-#include <cstdio>
-#include <ctime>
 
 namespace migrate {
 
@@ -390,36 +388,6 @@ std::string HistorySql::insert_event(const Event &event) const {
          nullable(event.sqlstate) + ", " + nullable(event.file) + ", " +
          (event.line > 0 ? std::to_string(event.line) : std::string("NULL")) + ", " +
          nullable(event.message) + ")";
-}
-
-std::string format_epoch_utc(const std::string &seconds) {
-  // Digits only: strtod would round, and to_char truncates.
-  std::size_t i = 0;
-  long long whole = 0;
-  while (i < seconds.size() && seconds[i] >= '0' && seconds[i] <= '9' && i < 15) {
-    whole = whole * 10 + (seconds[i] - '0');
-    ++i;
-  }
-  int millis = 0;
-  if (i == 0 || (i < seconds.size() && seconds[i] != '.')) {
-    return seconds; // negative, exponent, infinity: not from a real apply
-  }
-  if (i < seconds.size()) {
-    ++i;
-    for (int digit = 0; digit < 3; ++digit, ++i) {
-      const bool has = i < seconds.size() && seconds[i] >= '0' && seconds[i] <= '9';
-      millis = millis * 10 + (has ? seconds[i] - '0' : 0);
-    }
-  }
-  const auto t = static_cast<std::time_t>(whole);
-  std::tm parts{};
-  if (gmtime_r(&t, &parts) == nullptr) {
-    return seconds;
-  }
-  char out[96]; // room for any int, as the compiler wants
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
-                parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, millis);
-  return out;
 }
 
 } // namespace migrate

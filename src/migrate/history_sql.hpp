@@ -99,8 +99,8 @@ public:
   // sequential scan costs the server less than the id index), in the column
   // order postgres.cpp reads:
   // version, name, checksum, down_checksum, id, state, progress, and with
-  // `full` also applied_at (seconds since the epoch, date_part: format it
-  // with format_epoch_utc). Without `with_down`,
+  // `full` also applied_at (seconds since the epoch, date_part: read it with
+  // parse_epoch_ms, version.hpp). Without `with_down`,
   // down_checksum is '' in every row (an up has no use for it: a quarter of
   // the bytes).
   std::string select_rows(bool with_down, bool full) const;
@@ -166,9 +166,5 @@ private:
 };
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" (milliseconds truncated, as to_char's MS) of a
-// float8 text of seconds since 1970-01-01 UTC, as date_part('epoch', ...)
-// prints it ("1795455886.481792"). Returns the text unchanged when it is not
-// such a number.
-std::string format_epoch_utc(const std::string &seconds);
 
 } // namespace migrate

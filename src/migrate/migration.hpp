@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace migrate {
@@ -53,9 +54,11 @@ enum class RowState { applied, applying, reverting };
 struct AppliedMigration {
   Version version = 0;
   std::string name;
-  Checksum checksum;         // of the up.sql when applied
-  Checksum down_checksum;    // of down.sql when applied, empty if none
-  std::string applied_at;    // ISO 8601 UTC (HistoryDetail::full only)
+  Checksum checksum;      // of the up.sql when applied
+  Checksum down_checksum; // of down.sql when applied, empty if none
+  // When it was applied, in milliseconds since 1970-01-01 UTC (HistoryDetail::full only;
+  // std::nullopt otherwise, and when the table holds no real time, say 'infinity').
+  std::optional<std::int64_t> applied_at_ms;
   std::int64_t sequence = 0; // increases with every apply; orders reverts
   RowState state = RowState::applied;
   std::size_t progress = 0; // applying/reverting: statements already committed

@@ -326,12 +326,15 @@ void for_each_status(const std::vector<Migration> &disk,
   // One row at a time, reused: its strings keep their storage.
   StatusRow out;
   auto emit = [&](Version version, const std::string &name, State state,
-                  const std::string *applied_at) {
+                  const std::optional<std::int64_t> &applied_at_ms) {
     out.version = version;
     out.name = name;
     out.state = state;
-    if (applied_at != nullptr) {
-      out.applied_at = *applied_at;
+    if (applied_at_ms) {
+      if (!out.applied_at) {
+        out.applied_at.emplace();
+      }
+      format_utc_ms(*applied_at_ms, *out.applied_at);
     } else {
       out.applied_at.reset();
     }
@@ -345,11 +348,11 @@ void for_each_status(const std::vector<Migration> &disk,
     if (disk_it == disk.end() ||
         (row_it != by_version.end() && (*row_it)->version < disk_it->version)) {
       const AppliedMigration &row = **row_it++;
-      emit(row.version, row.name, State::missing, &row.applied_at);
+      emit(row.version, row.name, State::missing, row.applied_at_ms);
     } else if (row_it != by_version.end() && (*row_it)->version == disk_it->version) {
       const AppliedMigration &row = **row_it++;
       const Migration &migration = *disk_it++;
-      emit(migration.version, migration.name, State::applied, &row.applied_at);
+      emit(migration.version, migration.name, State::applied, row.applied_at_ms);
       if (row.state != RowState::applied) {
         out.state = State::partial;
       } else if (!migration.checksum.empty() && migration.checksum != row.checksum) {
@@ -359,7 +362,7 @@ void for_each_status(const std::vector<Migration> &disk,
       }
     } else {
       const Migration &migration = *disk_it++;
-      emit(migration.version, migration.name, State::pending, nullptr);
+      emit(migration.version, migration.name, State::pending, std::nullopt);
     }
     visit(out);
   }

@@ -773,7 +773,7 @@ private:
                                            : RowState::applied;
     applied.progress = std::strtoull(fields.text(6).c_str(), nullptr, 10);
     if (full) {
-      applied.applied_at = format_epoch_utc(fields.text(7));
+      applied.applied_at_ms = parse_epoch_ms(fields.text(7));
     }
     return applied;
   }

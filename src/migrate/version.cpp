@@ -155,4 +155,40 @@ std::string slugify(std::string_view text) {
   return slug;
 }
 
+std::optional<std::int64_t> parse_epoch_ms(std::string_view seconds) {
+  // Digits only: strtod would round, and to_char truncates.
+  std::size_t i = 0;
+  std::int64_t whole = 0;
+  while (i < seconds.size() && seconds[i] >= '0' && seconds[i] <= '9' && i < 15) {
+    whole = whole * 10 + (seconds[i] - '0');
+    ++i;
+  }
+  if (i == 0 || (i < seconds.size() && seconds[i] != '.')) {
+    return std::nullopt;
+  }
+  int millis = 0;
+  if (i < seconds.size()) {
+    ++i;
+    for (int digit = 0; digit < 3; ++digit, ++i) {
+      const bool has = i < seconds.size() && seconds[i] >= '0' && seconds[i] <= '9';
+      millis = millis * 10 + (has ? seconds[i] - '0' : 0);
+    }
+  }
+  return whole * 1000 + millis;
+}
+
+void format_utc_ms(std::int64_t ms, std::string &out) {
+  const auto t = static_cast<std::time_t>(ms / 1000);
+  std::tm parts{};
+  if (ms < 0 || gmtime_r(&t, &parts) == nullptr) {
+    out = std::to_string(ms) + "ms";
+    return;
+  }
+  char text[96]; // room for any int, as the compiler wants
+  const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                              parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
+                              parts.tm_min, parts.tm_sec, static_cast<int>(ms % 1000));
+  out.assign(text, static_cast<std::size_t>(n));
+}
+
 } // namespace migrate

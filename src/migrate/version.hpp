@@ -44,4 +44,14 @@ std::optional<DirName> parse_dir_name(std::string_view dir_name);
 // characters. Returns an empty string when nothing usable is left.
 std::string slugify(std::string_view text);
 
+// Milliseconds since 1970-01-01 UTC from the float8 text of seconds that
+// date_part('epoch', ...) prints ("1795455886.481792"), truncated as to_char
+// truncates; std::nullopt when it is not such a number (negative, exponent,
+// infinity: not the time of a real apply).
+std::optional<std::int64_t> parse_epoch_ms(std::string_view seconds);
+
+// `ms` since 1970-01-01 UTC as ISO 8601 ("2026-11-23T17:44:46.481Z"), as to_char
+// formatted it, written into `out` (its storage reused).
+void format_utc_ms(std::int64_t ms, std::string &out);
+
 } // namespace migrate

@@ -60,7 +60,7 @@ std::vector<AppliedMigration> history_of(const World &world) {
     row.version = version;
     row.name = "m" + format_version(version).substr(6, 2);
     row.sequence = sequence;
-    row.applied_at = "2024-06-01T00:00:0" + std::to_string(sequence % 10) + "Z";
+    row.applied_at_ms = 1717200000000 + (sequence % 10) * 1000; // 2024-06-01T00:00:0<s>Z
     history.push_back(row);
   }
   return history;
@@ -390,15 +390,15 @@ TEST_CASE("status lists disk and history by version with states", "[plan][status
   CHECK(rows[0].version == gone);
   CHECK(rows[0].name == "m31");
   CHECK(rows[0].state == State::missing);
-  CHECK(rows[0].applied_at == std::optional<std::string>(history[1].applied_at));
+  CHECK(rows[0].applied_at == std::optional<std::string>("2024-06-01T00:00:01.000Z"));
 
   CHECK(rows[1].version == V1);
   CHECK(rows[1].state == State::applied);
-  CHECK(rows[1].applied_at == std::optional<std::string>(history[2].applied_at));
+  CHECK(rows[1].applied_at == std::optional<std::string>("2024-06-01T00:00:03.000Z"));
 
   CHECK(rows[2].version == V2);
   CHECK(rows[2].state == State::applied);
-  CHECK(rows[2].applied_at == std::optional<std::string>(history[0].applied_at));
+  CHECK(rows[2].applied_at == std::optional<std::string>("2024-06-01T00:00:02.000Z"));
 
   CHECK(rows[3].version == V3);
   CHECK(rows[3].name == "m03");
@@ -441,11 +441,11 @@ TEST_CASE("for_each_status hands over the rows of status one at a time", "[plan]
                        " " + row.applied_at.value_or("-"));
   }
   CHECK(visited == expected);
-  CHECK(visited == std::vector<std::string>{"20240101000000 m01 applied 2024-06-01T00:00:02Z",
-                                            "20240102000000 m02 missing 2024-06-01T00:00:01Z",
+  CHECK(visited == std::vector<std::string>{"20240101000000 m01 applied 2024-06-01T00:00:02.000Z",
+                                            "20240102000000 m02 missing 2024-06-01T00:00:01.000Z",
                                             "20240103000000 m03 pending -",
                                             "20240104000000 m04 pending -",
-                                            "20240105000000 m05 missing 2024-06-01T00:00:03Z"});
+                                            "20240105000000 m05 missing 2024-06-01T00:00:03.000Z"});
 
   // What `visit` throws ends the walk.
   std::size_t calls = 0;

@@ -182,14 +182,25 @@ TEST_CASE("slugify caps the length at 100 characters", "[version]") {
   }
 }
 
-TEST_CASE("format_epoch_utc formats date_part('epoch') text as to_char did", "[history]") {
-  using migrate::format_epoch_utc;
-  CHECK(format_epoch_utc("1795455886.481792") == "2026-11-23T17:44:46.481Z");
-  CHECK(format_epoch_utc("1795455886.48") == "2026-11-23T17:44:46.480Z");
-  CHECK(format_epoch_utc("1795455886.4819") == "2026-11-23T17:44:46.481Z"); // truncated
-  CHECK(format_epoch_utc("1795455886") == "2026-11-23T17:44:46.000Z");
-  CHECK(format_epoch_utc("0") == "1970-01-01T00:00:00.000Z");
-  CHECK(format_epoch_utc("-1.5") == "-1.5");
-  CHECK(format_epoch_utc("1e+20") == "1e+20");
-  CHECK(format_epoch_utc("Infinity") == "Infinity");
+TEST_CASE("parse_epoch_ms and format_utc_ms give date_part('epoch') text as to_char did",
+          "[history]") {
+  using migrate::parse_epoch_ms;
+  const auto format = [](std::string_view seconds) {
+    const auto ms = parse_epoch_ms(seconds);
+    std::string out = "reused storage, longer than the result";
+    if (ms) {
+      migrate::format_utc_ms(*ms, out);
+    }
+    return ms ? out : std::string("none");
+  };
+  CHECK(parse_epoch_ms("1795455886.481792") == 1795455886481);
+  CHECK(format("1795455886.481792") == "2026-11-23T17:44:46.481Z");
+  CHECK(format("1795455886.48") == "2026-11-23T17:44:46.480Z");
+  CHECK(format("1795455886.4819") == "2026-11-23T17:44:46.481Z"); // truncated
+  CHECK(format("1795455886") == "2026-11-23T17:44:46.000Z");
+  CHECK(format("0") == "1970-01-01T00:00:00.000Z");
+  CHECK(format("-1.5") == "none");
+  CHECK(format("1e+20") == "none");
+  CHECK(format("Infinity") == "none");
+  CHECK(format("") == "none");
 }
