@@ -17,6 +17,16 @@ std::string first_line_of(const char *message) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// Reads and drops the rest of a COPY TO STDOUT; false when the connection broke.
+bool skip_copy(pg_conn *conn) {
+  char *buffer = nullptr;
+  int length = 0;
+  while ((length = PQgetCopyData(conn, &buffer, 0)) >= 0) {
+    PQfreemem(buffer);
+  }
+  return length != -2;
+}
+
 } // namespace
 
 PqResult::PqResult(pg_result *result) : m_result(result, clear) {}
@@ -49,19 +59,11 @@ PqBatch::PqBatch(pg_conn *conn, const std::string &sql) : m_conn(conn) {
 PqBatch::~PqBatch() {
   while (pg_result *result = PQgetResult(m_conn)) {
     const ExecStatusType status = PQresultStatus(result);
-    const bool copying = status == PGRES_COPY_OUT;
     PQclear(result);
     if (status == PGRES_COPY_IN) {
       PQputCopyEnd(m_conn, "abandoned");
-    } else if (copying) {
-      char *buffer = nullptr;
-      int length = 0;
-      while ((length = PQgetCopyData(m_conn, &buffer, 0)) >= 0) {
-        PQfreemem(buffer);
-      }
-      if (length == -2) {
-        break; // the connection broke; its owner finds out at its next use
-      }
+    } else if (status == PGRES_COPY_OUT && !skip_copy(m_conn)) {
+      break; // the connection broke; its owner finds out at its next use
     }
   }
 }
@@ -112,12 +114,7 @@ bool PqBatch::next_done() {
   const ExecStatusType status = PQresultStatus(result);
   PQclear(result);
   if (status == PGRES_COPY_OUT) {
-    char *buffer = nullptr;
-    int length = 0;
-    while ((length = PQgetCopyData(m_conn, &buffer, 0)) >= 0) {
-      PQfreemem(buffer);
-    }
-    if (length == -2) {
+    if (!skip_copy(m_conn)) {
       fail("reading the COPY failed");
     }
     if (pg_result *end = next_result()) {

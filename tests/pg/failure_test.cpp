@@ -174,9 +174,11 @@ TEST_CASE("COPY FROM STDIN in a migration fails as that statement and leaves not
   CHECK_FALSE(db.table_exists("c"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
 
-  // Once fixed, the file applies.
+  // Once fixed, the file applies; a COPY TO STDOUT in it is read and dropped.
   write_migration(dir.path(), "20240101000000_copy",
-                  "CREATE TABLE c (id int);\nINSERT INTO c VALUES (1);\n", "DROP TABLE c;");
+                  "CREATE TABLE c (id int);\nINSERT INTO c VALUES (1);\nCOPY c TO STDOUT;\n"
+                  "INSERT INTO c VALUES (2);\n",
+                  "DROP TABLE c;");
   REQUIRE(up(db, dir.path()).code == 0);
-  CHECK(db.scalar("SELECT count(*) FROM c") == "1");
+  CHECK(db.scalar("SELECT count(*) FROM c") == "2");
 }
