@@ -260,25 +260,21 @@ int run_status(const Context &context, const StatusOptions &options) {
   auto target = open_target(
       context.settings, [&stored](Database &db) { stored = db.read_history(HistoryDetail::full); });
   const auto history = std::move(stored).value_or(std::vector<AppliedMigration>{});
-  // Printed as merged, one row at a time: no row is kept.
+  // Printed as merged, one row at a time: no row is kept. Whether all are
+  // applied is noted on the way (the same for every pass).
+  bool up_to_date = true;
   const StatusRows rows = [&](const std::function<void(const StatusRow &)> &visit) {
-    for_each_status(target.disk, history, visit);
+    for_each_status(target.disk, history, [&](const StatusRow &row) {
+      up_to_date = up_to_date && row.state == State::applied;
+      visit(row);
+    });
   };
   if (options.json) {
     print_status_json(std::cout, rows);
   } else {
     print_status_table(std::cout, rows, context.style);
   }
-  if (options.exit_code) {
-    bool up_to_date = true;
-    rows([&up_to_date](const StatusRow &row) {
-      up_to_date = up_to_date && row.state == State::applied;
-    });
-    if (!up_to_date) {
-      return static_cast<int>(ExitCode::not_up_to_date);
-    }
-  }
-  return 0;
+  return options.exit_code && !up_to_date ? static_cast<int>(ExitCode::not_up_to_date) : 0;
 }
 
 int run_log(const Context &context, const LogOptions &options) {

@@ -2,6 +2,8 @@
 
 #include "migrate/hex.hpp"
 
+#include <cstring>
+
 namespace migrate {
 
 namespace {
@@ -9,6 +11,10 @@ namespace {
 bool is_octal(char c) {
   return c >= '0' && c <= '7';
 }
+
+// The one-letter escapes and the bytes they name, position for position.
+constexpr const char *k_named = "bfnrtv";
+constexpr char k_bytes[] = {'\b', '\f', '\n', '\r', '\t', '\v'};
 
 // Decodes the escapes of one field into `out`.
 void decode_field(std::string_view field, std::string &out) {
@@ -20,50 +26,22 @@ void decode_field(std::string_view field, std::string &out) {
       continue;
     }
     const char e = field[++i];
-    switch (e) {
-    case 'b':
-      out.push_back('\b');
-      break;
-    case 'f':
-      out.push_back('\f');
-      break;
-    case 'n':
-      out.push_back('\n');
-      break;
-    case 'r':
-      out.push_back('\r');
-      break;
-    case 't':
-      out.push_back('\t');
-      break;
-    case 'v':
-      out.push_back('\v');
-      break;
-    case 'x': {
-      int value = 0;
-      std::size_t digits = 0;
-      while (digits < 2 && i + 1 < field.size() && hex_digit_value(field[i + 1]) >= 0) {
+    if (const char *named = std::strchr(k_named, e); named != nullptr && e != '\0') {
+      out.push_back(k_bytes[named - k_named]);
+    } else if (e == 'x' && i + 1 < field.size() && hex_digit_value(field[i + 1]) >= 0) {
+      int value = hex_digit_value(field[++i]);
+      if (i + 1 < field.size() && hex_digit_value(field[i + 1]) >= 0) {
         value = value * 16 + hex_digit_value(field[++i]);
-        ++digits;
       }
-      if (digits == 0) {
-        out.push_back('x');
-      } else {
-        out.push_back(static_cast<char>(value));
+      out.push_back(static_cast<char>(value));
+    } else if (is_octal(e)) {
+      int value = e - '0';
+      for (int digits = 1; digits < 3 && i + 1 < field.size() && is_octal(field[i + 1]); ++digits) {
+        value = value * 8 + (field[++i] - '0');
       }
-      break;
-    }
-    default:
-      if (is_octal(e)) {
-        int value = e - '0';
-        for (int digits = 1; digits < 3 && i + 1 < field.size() && is_octal(field[i + 1]);
-             ++digits) {
-          value = value * 8 + (field[++i] - '0');
-        }
-        out.push_back(static_cast<char>(value));
-      } else {
-        out.push_back(e);
-      }
+      out.push_back(static_cast<char>(value));
+    } else {
+      out.push_back(e); // "\\" and any other character taken as it is
     }
   }
 }

@@ -375,15 +375,7 @@ std::vector<Checksum> recorded_downs(const std::vector<PlannedStep> &steps,
                    [](const PlannedStep &step) { return step.direction == Direction::down; })) {
     return recorded;
   }
-  // The rows by version (pointers: a copy of the history would be MBs).
-  std::vector<const AppliedMigration *> rows;
-  rows.reserve(history.size());
-  for (const auto &row : history) {
-    rows.push_back(&row);
-  }
-  std::sort(rows.begin(), rows.end(), [](const AppliedMigration *a, const AppliedMigration *b) {
-    return a->version < b->version;
-  });
+  const auto rows = by_version(history);
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (steps[i].direction != Direction::down) {
       continue;
@@ -403,9 +395,10 @@ std::vector<Checksum> recorded_downs(const std::vector<PlannedStep> &steps,
 // `keep` once checked, with the number of steps still to come: everything is
 // checked before anything runs. `history` is emptied once planned, `disk`
 // once the steps are prepared (from there on a run holds only its steps: a
-// few MB less at 10000 migrations). Returns the warnings about each down.sql to run that is not the
-// one recorded when its migration was applied (its checksum from
-// prepare_step: reverting reads no other down.sql than those it runs).
+// few MB less at 10000 migrations). Returns the warnings about each down.sql
+// to run that is not the one recorded when its migration was applied (its
+// checksum from prepare_step: reverting reads no other down.sql than those it
+// runs).
 std::vector<std::string>
 prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigration> &history,
             RunOptions options, const std::function<void(PreparedStep &&, std::size_t)> &keep) {

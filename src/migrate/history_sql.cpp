@@ -2,7 +2,6 @@
 
 #include "migrate/error.hpp"
 
-
 namespace migrate {
 
 namespace {

@@ -312,17 +312,22 @@ const char *state_name(State state) {
   return "unknown";
 }
 
+std::vector<const AppliedMigration *> by_version(const std::vector<AppliedMigration> &history) {
+  std::vector<const AppliedMigration *> rows;
+  rows.reserve(history.size());
+  for (const auto &row : history) {
+    rows.push_back(&row);
+  }
+  std::sort(rows.begin(), rows.end(), [](const AppliedMigration *a, const AppliedMigration *b) {
+    return a->version < b->version;
+  });
+  return rows;
+}
+
 void for_each_status(const std::vector<Migration> &disk,
                      const std::vector<AppliedMigration> &history,
                      const std::function<void(const StatusRow &)> &visit) {
-  std::vector<const AppliedMigration *> by_version;
-  by_version.reserve(history.size());
-  for (const auto &row : history) {
-    by_version.push_back(&row);
-  }
-  std::sort(
-      by_version.begin(), by_version.end(),
-      [](const AppliedMigration *a, const AppliedMigration *b) { return a->version < b->version; });
+  const auto rows = by_version(history);
   // One row at a time, reused: its strings keep their storage.
   StatusRow out;
   auto emit = [&](Version version, const std::string &name, State state,
@@ -343,13 +348,12 @@ void for_each_status(const std::vector<Migration> &disk,
   };
   // Both sorted by version (history versions are unique, the table's key): merge them.
   auto disk_it = disk.begin();
-  auto row_it = by_version.begin();
-  while (disk_it != disk.end() || row_it != by_version.end()) {
-    if (disk_it == disk.end() ||
-        (row_it != by_version.end() && (*row_it)->version < disk_it->version)) {
+  auto row_it = rows.begin();
+  while (disk_it != disk.end() || row_it != rows.end()) {
+    if (disk_it == disk.end() || (row_it != rows.end() && (*row_it)->version < disk_it->version)) {
       const AppliedMigration &row = **row_it++;
       emit(row.version, row.name, State::missing, row.applied_at_ms);
-    } else if (row_it != by_version.end() && (*row_it)->version == disk_it->version) {
+    } else if (row_it != rows.end() && (*row_it)->version == disk_it->version) {
       const AppliedMigration &row = **row_it++;
       const Migration &migration = *disk_it++;
       emit(migration.version, migration.name, State::applied, row.applied_at_ms);

@@ -85,6 +85,10 @@ bool all_applied(const std::vector<Migration> &disk, const std::string &digest,
 // The first history row that is not `applied`, or nullptr.
 const AppliedMigration *unfinished(const std::vector<AppliedMigration> &history);
 
+// The rows of `history` by version ascending, as pointers into it (a copy of
+// 10000 rows would be MBs).
+std::vector<const AppliedMigration *> by_version(const std::vector<AppliedMigration> &history);
+
 // The message of a step whose file is missing: "<file>: missing; <id> cannot be applied" (or
 // "reverted").
 std::string missing_step_file(Direction direction, const Migration &migration);

@@ -458,6 +458,17 @@ TEST_CASE("for_each_status hands over the rows of status one at a time", "[plan]
   CHECK(calls == 1);
 }
 
+TEST_CASE("by_version orders pointers into the history by version", "[plan]") {
+  const World world{{}, {{V3, 1}, {V1, 2}, {V2, 3}}};
+  const auto history = history_of(world);
+  const auto rows = by_version(history);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0] == &history[1]);
+  CHECK(rows[1] == &history[2]);
+  CHECK(rows[2] == &history[0]);
+  CHECK(by_version({}).empty());
+}
+
 TEST_CASE("state_name names each state", "[plan][status]") {
   CHECK(std::string(state_name(State::applied)) == "applied");
   CHECK(std::string(state_name(State::pending)) == "pending");
