@@ -30,57 +30,6 @@ std::string ms_literal(std::chrono::milliseconds value) {
   return "'" + std::to_string(value.count()) + "ms'";
 }
 
-// libpqxx 6.4 builds some exceptions without their SQLSTATE, and the
-// transaction_rollback family (deadlock, serialization failure) is not even
-// an sql_error: recover the code from the exception's type.
-std::string sqlstate_of(const pqxx::failure &e) {
-  if (const auto *sql = dynamic_cast<const pqxx::sql_error *>(&e);
-      sql && !sql->sqlstate().empty()) {
-    return sql->sqlstate();
-  }
-  if (dynamic_cast<const pqxx::deadlock_detected *>(&e)) {
-    return "40P01";
-  }
-  if (dynamic_cast<const pqxx::serialization_failure *>(&e)) {
-    return "40001";
-  }
-  if (dynamic_cast<const pqxx::statement_completion_unknown *>(&e)) {
-    return "40003";
-  }
-  if (dynamic_cast<const pqxx::transaction_rollback *>(&e)) {
-    return "40000";
-  }
-  if (dynamic_cast<const pqxx::insufficient_privilege *>(&e)) {
-    return "42501";
-  }
-  if (dynamic_cast<const pqxx::undefined_table *>(&e)) {
-    return "42P01";
-  }
-  if (dynamic_cast<const pqxx::undefined_column *>(&e)) {
-    return "42703";
-  }
-  if (dynamic_cast<const pqxx::undefined_function *>(&e)) {
-    return "42883";
-  }
-  if (dynamic_cast<const pqxx::syntax_error *>(&e)) {
-    return "42601";
-  }
-  if (dynamic_cast<const pqxx::disk_full *>(&e)) {
-    return "53100";
-  }
-  if (dynamic_cast<const pqxx::out_of_memory *>(&e)) {
-    return "53200";
-  }
-  return "";
-}
-
-StepFailure failure_from(const pqxx::failure &e, const std::vector<std::string> &secrets) {
-  StepFailure failure;
-  failure.sqlstate = sqlstate_of(e);
-  parse_server_message(redact(e.what(), secrets), failure);
-  return failure;
-}
-
 // run_batch sends "q0; q1; ...": the query that the 1-based character
 // `position` in that text falls in, and the position inside it; nothing when
 // it falls in none (0: the server gave no position).
@@ -378,15 +327,13 @@ public:
 
   std::optional<StepFailure> commit() override {
     try {
-      pqxx::nontransaction tx{*m_conn};
-      tx.exec("COMMIT");
-      return std::nullopt;
+      auto failure = run_batch({"COMMIT"}, 0, 0);
+      if (failure) {
+        failure->phase = FailurePhase::commit;
+      }
+      return failure;
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "committing the transaction");
-    } catch (const pqxx::failure &e) {
-      StepFailure failure = failure_from(e, m_secrets);
-      failure.phase = FailurePhase::commit;
-      return failure;
     }
   }
 
