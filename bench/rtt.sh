@@ -20,8 +20,14 @@
 #   status     migrate status with everything applied
 #   down       migrate down --to 0 with everything applied
 #   down_one   migrate down --count 1 (two applied)
-#   pids       backends seen per run (expected 1 each)
-# and writes the logged statements of each run to WORKDIR/rtt-<run>.log.
+#   pids       backends seen per run (expected 1 for each run of migrate)
+# With DBMATE and NODE_PG_MIGRATE naming those migrators (bench/peers.sh), also
+# each one's up from empty of N/2 and of N migrations and its no-op up:
+#   dbmate_up_half dbmate_up dbmate_noop npm_up_half npm_up npm_noop
+# (they send some statements with the extended protocol: an Execute is counted
+# as one line like a simple query; lib/pq, dbmate's driver, may spend two round
+# trips on one parameterised statement, so its lines are a lower bound).
+# Writes the logged statements of each run to WORKDIR/rtt-<run>.log.
 set -euo pipefail
 
 prog=${0##*/}
@@ -91,10 +97,10 @@ count() {
   # Only lines that start a log entry: continuation lines of a multi-line
   # statement have no prefix.
   tail -c +"$((start + 1))" "$log" | head -c "$((end - start))" |
-    grep -E '^[^[]*\[[0-9]+\] LOG:  statement: ' >"$work/rtt-$name.log" || true
+    grep -E '^[^[]*\[[0-9]+\] LOG:  (statement|execute [^:]*): ' >"$work/rtt-$name.log" || true
   pids=$(sed -E 's/^[^[]*\[([0-9]+)\].*/\1/' "$work/rtt-$name.log" | sort -u | wc -l)
   total=$(wc -l <"$work/rtt-$name.log")
-  if ((pids != 1)); then
+  if ((pids != 1)) && [[ $name != dbmate_* && $name != npm_* ]]; then
     echo "$prog: warning: $name: statements from $pids backends (expected 1)" >&2
   fi
   pids_seen+=("$name:$pids")
@@ -109,6 +115,34 @@ count noop "${m[@]}" --database-url dbname=bench_rtt_a up
 count status "${m[@]}" --database-url dbname=bench_rtt_a status
 count down "${m[@]}" --database-url dbname=bench_rtt_a down --to 0
 count down_one "${m[@]}" --database-url dbname=bench_rtt_b down --count 1
+
+if [[ -n ${DBMATE:-} && -n ${NODE_PG_MIGRATE:-} ]]; then
+  half=$((n / 2))
+  "$here/gen.sh" "$half" "$work/rtt-half"
+  "$here/peers.sh" layout "$tree/migrations" "$work/rtt-peers"
+  "$here/peers.sh" layout "$work/rtt-half/migrations" "$work/rtt-peers-half"
+  for db in bench_rtt_c bench_rtt_d bench_rtt_e bench_rtt_f; do
+    "$here/prep.sh" fresh "$db" >/dev/null
+  done
+  dbmate() { # dbmate DB DIR
+    "$DBMATE" --url "$("$here/peers.sh" url dbmate "$1")" --migrations-dir "$2/dbmate" \
+      --no-dump-schema migrate
+  }
+  npm_peer() { # npm_peer DB DIR
+    BENCH_RTT_URL=$("$here/peers.sh" url node-pg-migrate "$1") \
+      "$NODE_PG_MIGRATE" up --database-url-var BENCH_RTT_URL -m "$2/node-pg-migrate" \
+      --no-single-transaction
+  }
+  count dbmate_up_half dbmate bench_rtt_c "$work/rtt-peers-half"
+  count dbmate_up dbmate bench_rtt_d "$work/rtt-peers"
+  count dbmate_noop dbmate bench_rtt_d "$work/rtt-peers"
+  count npm_up_half npm_peer bench_rtt_e "$work/rtt-peers-half"
+  count npm_up npm_peer bench_rtt_f "$work/rtt-peers"
+  count npm_noop npm_peer bench_rtt_f "$work/rtt-peers"
+  for db in bench_rtt_c bench_rtt_d bench_rtt_e bench_rtt_f; do
+    q "DROP DATABASE $db WITH (FORCE)" >/dev/null
+  done
+fi
 echo "pids=${pids_seen[*]}"
 
 q "DROP DATABASE bench_rtt_a WITH (FORCE)" >/dev/null

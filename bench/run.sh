@@ -12,6 +12,9 @@
 # It records peak RSS (/usr/bin/time -f %M) and counts round trips with
 # log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
 # the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
+# Where npm can reach its registry, it also installs dbmate and node-pg-migrate
+# (bench/peers.sh, into BENCH_NPM_DIR) and times them on the same migrations,
+# at N = BENCH_PEERS_N, next to migrate and psql.
 #
 # Environment:
 #   MIGRATE_BIN        binary to measure (default: build a Release binary in build-bench/)
@@ -25,6 +28,11 @@
 #   BENCH_SLOW_N       see above (default: 10000)
 #   BENCH_RTT_N        migrations for the round-trip count (default: 20)
 #   BENCH_CORPUS       1 (default): also time the crates.io corpus, if ../shared/corpus exists
+#   BENCH_PEERS        auto (default): time dbmate and node-pg-migrate if npm can install
+#                      them; 1: the same, and fail if it cannot; 0: do not
+#   BENCH_PEERS_N      migrations for them (default: 1000)
+#   BENCH_NPM_DIR      where npm installs them (default: $XDG_CACHE_HOME/migrate-bench/npm,
+#                      or ~/.cache/migrate-bench/npm)
 #   BENCH_OUT          raw results: hyperfine JSON, RSS, logs (default: bench/results)
 #   BENCH_DOC          document to update (default: docs/performance.md; empty: none)
 set -euo pipefail
@@ -50,14 +58,18 @@ runs_slow=${BENCH_RUNS_SLOW:-1}
 slow_n=${BENCH_SLOW_N:-10000}
 rtt_n=${BENCH_RTT_N:-20}
 corpus=${BENCH_CORPUS:-1}
+peers=${BENCH_PEERS:-auto}
+peers_n=${BENCH_PEERS_N:-1000}
+npm_dir=${BENCH_NPM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/migrate-bench/npm}
 out=${BENCH_OUT:-$root/bench/results}
 doc=${BENCH_DOC-$root/docs/performance.md}
 
-for v in runs_fast runs_updown runs_slow slow_n rtt_n; do
+for v in runs_fast runs_updown runs_slow slow_n rtt_n peers_n; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ $warmup =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
 ((rtt_n >= 2)) || die "BENCH_RTT_N must be at least 2"
+[[ $peers == auto || $peers == 0 || $peers == 1 ]] || die "BENCH_PEERS must be auto, 0 or 1"
 read -r -a size_list <<<"$sizes"
 ((${#size_list[@]} > 0)) || die "BENCH_SIZES is empty"
 for n in "${size_list[@]}"; do
@@ -90,6 +102,28 @@ if [[ -z ${PSQL:-} ]]; then
 fi
 export PSQL
 
+# The other migrators, installed before anything is timed: a registry that
+# cannot be reached is known at once, not after the other measurements.
+peers_note=""
+dbmate=""
+node_pg_migrate=""
+if [[ $peers != 0 ]]; then
+  log "other migrators (npm, into $npm_dir)"
+  peers_env=$(bench/peers.sh install "$npm_dir") || {
+    [[ $peers == auto ]] || die "BENCH_PEERS=1 but bench/peers.sh could not install the other migrators"
+    peers_note="not measured: \`bench/peers.sh install\` could not install them (npm missing or its registry out of reach)"
+    peers_env=""
+  }
+  peer_value() { sed -n "s/^$1=//p" <<<"$peers_env"; }
+  dbmate=$(peer_value dbmate)
+  node_pg_migrate=$(peer_value node_pg_migrate)
+  dbmate_version=$(peer_value dbmate_version)
+  node_pg_migrate_version=$(peer_value node_pg_migrate_version)
+  node_version=$(peer_value node_version)
+else
+  peers_note="not measured in this run (BENCH_PEERS=0)"
+fi
+
 # Nothing from the caller's environment may change what migrate or psql do.
 unset DATABASE_URL PGOPTIONS PGSERVICE PGSERVICEFILE PGSSLMODE PGAPPNAME
 for v in "${!MIGRATE_@}"; do
@@ -99,7 +133,8 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd -P)
 rm -f "$out"/rss-corpus-* "$out"/up-*.json "$out"/noop-*.json "$out"/noop-warm-*.json "$out"/down-*.json "$out"/rss-* "$out"/rtt-*.log \
-  "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/summary.txt
+  "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/summary.txt \
+  "$out"/peers-*.json "$out"/rss-peers-* "$out"/commands-peers.txt
 
 pgdir=$(mktemp -d /tmp/migrate-pg.XXXXXX)
 work=$(mktemp -d /tmp/migrate-bench.XXXXXX)
@@ -168,7 +203,8 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 # ----------------------------------------------------------- round trips
 
 log "round trips (log_statement = 'all', N = $rtt_n)"
-MIGRATE_BIN=$migrate bench/rtt.sh "$server_log" "$rtt_n" "$work/rtt" >"$out/rtt.txt"
+MIGRATE_BIN=$migrate DBMATE=$dbmate NODE_PG_MIGRATE=$node_pg_migrate \
+  bench/rtt.sh "$server_log" "$rtt_n" "$work/rtt" >"$out/rtt.txt"
 cp "$work"/rtt/rtt-*.log "$out"/
 cat "$out/rtt.txt" >&2
 rtt() { sed -n "s/^$1=//p" "$out/rtt.txt"; }
@@ -185,6 +221,16 @@ rt_up_fixed=$(awk -v b="$rt_up_next" -v s="$rt_per_step" 'BEGIN {printf "%.2f", 
 rt_first=$(awk -v b="$rt_up_one" -v x="$rt_up_next" 'BEGIN {printf "%.2f", b - x}')
 rt_down_fixed=$((rt_down_one - 1))
 rt_per_down=$(awk -v d="$rt_down" -v f="$rt_down_fixed" -v n="$rtt_n" 'BEGIN {printf "%.2f", (d - f) / n}')
+# A peer's statement lines per migration and fixed per run, from its up of N/2
+# and of N migrations: "per fixed".
+peer_rtt() {
+  local full half
+  full=$(rtt "$1_up")
+  half=$(rtt "$1_up_half")
+  [[ -n $full && -n $half ]] || return 0
+  awk -v f="$full" -v h="$half" -v n="$rtt_n" -v m="$((rtt_n / 2))" \
+    'BEGIN {p = (f - h) / (n - m); printf "%.2f %.2f", p, f - n * p}'
+}
 
 # ------------------------------------------------------------ benchmarks
 
@@ -302,6 +348,96 @@ for n in "${size_list[@]}"; do
   bench_size "$n"
 done
 
+# dbmate and node-pg-migrate next to migrate and psql, on the same N
+# migrations: up from empty on a fresh database each run, and the no-op up,
+# warm, each on a database the tool brought up itself. node-pg-migrate runs
+# with --no-single-transaction: each migration in a transaction of its own,
+# as migrate and the psql baseline do (its default is one transaction for
+# all). dbmate runs without its schema dump (--no-dump-schema, which would
+# start pg_dump).
+bench_peers() {
+  local n=$peers_n dir=$work/peers runs=$runs_updown db tables
+  log "other migrators, N = $n: generating"
+  bench/gen.sh "$n" "$dir"
+  bench/peers.sh layout "$dir/migrations" "$dir"
+  local wrap=(/usr/bin/time -a -f %M -o)
+  local m_args=("$migrate" -m "$dir/migrations")
+  d_cmd() { # d_cmd DB
+    printf '%s\n' "$dbmate" --url "$(bench/peers.sh url dbmate "$1")" \
+      --migrations-dir "$dir/dbmate" --no-dump-schema migrate
+  }
+  local -a d_up d_noop
+  mapfile -t d_up < <(d_cmd bench)
+  mapfile -t d_noop < <(d_cmd bench_dbmate)
+  # node-pg-migrate reads its URL from the variable --database-url-var names.
+  export BENCH_NPM_URL BENCH_NPM_NOOP_URL
+  BENCH_NPM_URL=$(bench/peers.sh url node-pg-migrate bench)
+  BENCH_NPM_NOOP_URL=$(bench/peers.sh url node-pg-migrate bench_npm)
+  local n_args=("$node_pg_migrate" up -m "$dir/node-pg-migrate" --no-single-transaction)
+
+  log "other migrators, N = $n: each one's applied database"
+  "$prep" fresh bench_migrate
+  "$prep" fresh bench_dbmate
+  "$prep" fresh bench_npm
+  "${m_args[@]}" --database-url dbname=bench_migrate up >/dev/null
+  "${d_noop[@]}" >/dev/null
+  "${n_args[@]}" --database-url-var BENCH_NPM_NOOP_URL >/dev/null
+  for db in bench_migrate bench_dbmate bench_npm; do
+    tables=$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t_[0-9]+\$'" "$db")
+    [[ $tables == "$n" ]] || die "$db: $tables tables after up, expected $n"
+  done
+
+  log "other migrators, N = $n: up from empty ($runs runs)"
+  hyperfine -N --style basic --runs "$runs" --prepare "$(cmdline "$prep" fresh bench)" \
+    --export-json "$out/peers-up.json" \
+    -n migrate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-migrate" "${m_args[@]}" \
+      --database-url dbname=bench up)" \
+    -n psql "$(cmdline "${wrap[@]}" "$out/rss-peers-up-psql" \
+      "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$dir/all_up.sql")" \
+    -n dbmate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-dbmate" "${d_up[@]}")" \
+    -n node-pg-migrate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-npm" "${n_args[@]}" \
+      --database-url-var BENCH_NPM_URL)"
+
+  log "other migrators, N = $n: no-op up, warm ($runs_fast runs, $warmup warm-up)"
+  local m_noop d_noop_line n_noop p_select
+  m_noop=$(cmdline "${m_args[@]}" --database-url dbname=bench_migrate up)
+  d_noop_line=$(cmdline "${d_noop[@]}")
+  n_noop=$(cmdline "${n_args[@]}" --database-url-var BENCH_NPM_NOOP_URL)
+  p_select=$(cmdline "$PSQL" -X -d bench_migrate -c 'SELECT 1')
+  hyperfine -N --style basic --runs "$runs_fast" --warmup "$warmup" \
+    --export-json "$out/peers-noop.json" \
+    -n migrate "$m_noop" -n dbmate "$d_noop_line" -n node-pg-migrate "$n_noop" -n psql "$p_select"
+  local i
+  for ((i = 0; i < 3; i++)); do
+    "${wrap[@]}" "$out/rss-peers-noop-migrate" "${m_args[@]}" --database-url dbname=bench_migrate up >/dev/null
+    "${wrap[@]}" "$out/rss-peers-noop-dbmate" "${d_noop[@]}" >/dev/null
+    "${wrap[@]}" "$out/rss-peers-noop-npm" "${n_args[@]}" --database-url-var BENCH_NPM_NOOP_URL >/dev/null
+    "${wrap[@]}" "$out/rss-peers-noop-psql" "$PSQL" -X -d bench_migrate -c 'SELECT 1' >/dev/null
+  done
+
+  {
+    echo "# Other migrators, N = $n (BENCH_NPM_URL, BENCH_NPM_NOOP_URL: the URLs of bench and bench_npm)"
+    echo "hyperfine -N --runs $runs --prepare '$prep fresh bench' \\"
+    echo "  -n migrate '$(cmdline "${m_args[@]}" --database-url dbname=bench up)' \\"
+    echo "  -n psql '$(cmdline "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$dir/all_up.sql")' \\"
+    echo "  -n dbmate '$(cmdline "${d_up[@]}")' \\"
+    echo "  -n node-pg-migrate '$(cmdline "${n_args[@]}" --database-url-var BENCH_NPM_URL)'"
+    echo "hyperfine -N --runs $runs_fast --warmup $warmup \\"
+    echo "  -n migrate '$m_noop' -n dbmate '$d_noop_line' \\"
+    echo "  -n node-pg-migrate '$n_noop' -n psql '$p_select'"
+  } | sed -e "s|$dir|\$W|g" -e "s|$migrate|migrate|g" -e "s|$npm_dir/node_modules/|\$NPM/|g" \
+    -e "s|$root/||g" -e "s|$PGHOST|\$PGHOST|g" >"$out/commands-peers.txt"
+
+  for db in bench bench_migrate bench_dbmate bench_npm; do
+    q "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  done
+  rm -rf -- "$dir"
+}
+
+if [[ -n $dbmate ]]; then
+  bench_peers
+fi
+
 # ---------------------------------------------------------------- report
 
 fmt_time() { # seconds -> "12.3 ms" / "4.56 s"
@@ -398,6 +534,51 @@ database.
   echo "corpus: $corpus_note" >&2
 fi
 
+# The table of the other migrators (markdown), or the note saying why there is none.
+peers_table() {
+  if [[ -z $dbmate ]]; then
+    echo "$peers_note"
+    return
+  fi
+  local up=$out/peers-up.json noop=$out/peers-noop.json
+  local p_up p_sel tool name label rt conns a b
+  p_up=$(median "$up" psql)
+  p_sel=$(median "$noop" psql)
+  echo "| N = $peers_n | \`up\` from empty | vs psql | no-op \`up\`, warm | vs \`SELECT 1\` | peak RSS, up / no-op | statement lines per migration / fixed per run (from empty) / no-op | connections |"
+  echo "|---|---:|---:|---:|---:|---:|---|---:|"
+  printf '| psql (the baseline) | %s | 1.00x | %s | 1.00x | %s / %s MiB | - | 1 |\n' \
+    "$(fmt_time "$p_up")" "$(fmt_time "$p_sel")" \
+    "$(mib "$(max_rss "$out/rss-peers-up-psql")")" "$(mib "$(max_rss "$out/rss-peers-noop-psql")")"
+  for tool in migrate dbmate npm; do
+    case $tool in
+    migrate)
+      name=migrate label="migrate ${migrate_version#migrate }"
+      # Counted like the others': from empty, history tables created.
+      rt="$rt_per_step / $(awk -v u="$rt_up_empty" -v p="$rt_per_step" -v n="$rtt_n" \
+        'BEGIN {printf "%.2f", u - n * p}') / $rt_noop"
+      conns=1
+      ;;
+    dbmate)
+      name=dbmate label="dbmate $dbmate_version"
+      read -r a b <<<"$(peer_rtt dbmate)"
+      rt="≥ $a / ≥ $b / ≥ $(rtt dbmate_noop)"
+      conns=$(sed -n 's/.*dbmate_up:\([0-9]*\).*/\1/p' "$out/rtt.txt")
+      ;;
+    npm)
+      name=node-pg-migrate label="node-pg-migrate $node_pg_migrate_version"
+      read -r a b <<<"$(peer_rtt npm)"
+      rt="$a / $b / $(rtt npm_noop)"
+      conns=$(sed -n 's/.*npm_up:\([0-9]*\).*/\1/p' "$out/rtt.txt")
+      ;;
+    esac
+    printf '| %s | %s | %sx | %s | %sx | %s / %s MiB | %s | %s |\n' "$label" \
+      "$(fmt_time "$(median "$up" "$name")")" "$(ratio "$(median "$up" "$name")" "$p_up")" \
+      "$(fmt_time "$(median "$noop" "$name")")" "$(ratio "$(median "$noop" "$name")" "$p_sel")" \
+      "$(mib "$(max_rss "$out/rss-peers-up-$tool")")" "$(mib "$(max_rss "$out/rss-peers-noop-$tool")")" \
+      "$rt" "${conns:-?}"
+  done
+}
+
 # Terminal table.
 {
   printf '\n%-7s %-12s %12s %12s %7s  %s\n' N op migrate psql ratio target
@@ -419,6 +600,8 @@ fi
       "$(mib "$(max_rss "$out/rss-$n-select1-psql")")" \
       "$(mib "$(max_rss "$out/rss-$n-down-psql")")"
   done
+  printf '\nother migrators:\n'
+  peers_table
 } | tee "$out/summary.txt"
 
 [[ -n $doc ]] || exit 0
@@ -569,6 +752,30 @@ EOF
   echo '```'
   if [[ -n $corpus_note ]]; then
     printf '\n### crates.io corpus\n\n%s\n' "$corpus_note"
+  fi
+  printf '\n### Other migrators\n\n'
+  if [[ -n $dbmate ]]; then
+    cat <<EOF
+dbmate $dbmate_version (Go; its npm package's binary, run directly) and node-pg-migrate
+$node_pg_migrate_version (Node.js $node_version, with pg), installed by \`bench/peers.sh\` from the
+npm registry, on the same $peers_n migrations written in their own layouts
+(\`bench/peers.sh layout\`). Each applies every migration in a transaction of its own, as
+migrate and the psql baseline do: node-pg-migrate with \`--no-single-transaction\` (its
+default is one transaction for the whole run), dbmate with \`--no-dump-schema\` (else it
+runs pg_dump after migrating). \`up\` from empty: medians of $runs_updown runs, each on a fresh
+database. No-op \`up\`: medians of $runs_fast warm runs, each tool on a database it brought up
+itself. Statement lines: \`log_statement = 'all'\` lines (simple queries and extended-protocol
+executes) at N = $rtt_n and $((rtt_n / 2)), as in "Round trips"; dbmate's driver (lib/pq) may
+spend two round trips on one parameterised statement, so its lines are a lower bound.
+
+$(peers_table)
+
+\`\`\`sh
+$(cat "$out/commands-peers.txt")
+\`\`\`
+EOF
+  else
+    echo "$peers_note"
   fi
 }
 
