@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <pthread.h>
+#include <thread>
 #include <unistd.h>
 
 namespace migrate::cli {
@@ -15,32 +16,38 @@ sigset_t watched_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1); // wakes the thread to stop it
   return set;
 }
 
 } // namespace
 
-SignalWatcher::SignalWatcher(Interrupt &interrupt) : m_interrupt(interrupt) {
+SignalWatcher::SignalWatcher(Interrupt &interrupt) : m_shared(std::make_shared<Shared>()) {
+  m_shared->interrupt = &interrupt;
   const sigset_t set = watched_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  m_thread = std::thread([this] { watch(); });
+  std::thread([shared = m_shared] { watch(shared); }).detach();
 }
 
 SignalWatcher::~SignalWatcher() {
-  m_stopping = true;
-  pthread_kill(m_thread.native_handle(), SIGUSR1);
-  m_thread.join();
+  std::lock_guard<std::mutex> guard(m_shared->mutex);
+  m_shared->interrupt = nullptr;
 }
 
-void SignalWatcher::watch() {
+void SignalWatcher::watch(const std::shared_ptr<Shared> &shared) {
   const sigset_t set = watched_signals();
   const timespec tick{0, 250 * 1000 * 1000};
-  while (!m_stopping) {
+  for (;;) {
     siginfo_t info{};
     const int signal = sigtimedwait(&set, &info, &tick);
+    // Held while the signal is handled: the watcher's owner waits for it
+    // before the Interrupt may go away.
+    std::lock_guard<std::mutex> guard(shared->mutex);
+    if (shared->interrupt == nullptr) {
+      return;
+    }
+    Interrupt &interrupt = *shared->interrupt;
     if (signal == SIGINT || signal == SIGTERM) {
-      if (m_interrupt.requested()) {
+      if (interrupt.requested()) {
         static const char k_message[] = "\nmigrate: second signal, exiting now\n";
         ssize_t ignored = ::write(STDERR_FILENO, k_message, sizeof k_message - 1);
         (void)ignored;
@@ -50,11 +57,11 @@ void SignalWatcher::watch() {
           "\nmigrate: stopping: cancelling the running statement (a second signal exits now)\n";
       ssize_t ignored = ::write(STDERR_FILENO, k_message, sizeof k_message - 1);
       (void)ignored;
-      m_interrupt.request(signal);
+      interrupt.request(signal);
       continue;
     }
     // A cancel that arrived between two statements had nothing to cancel.
-    m_interrupt.cancel_again();
+    interrupt.cancel_again();
   }
 }
 

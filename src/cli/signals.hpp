@@ -5,8 +5,8 @@
 
 #include "migrate/interrupt.hpp"
 
-#include <atomic>
-#include <thread>
+#include <memory>
+#include <mutex>
 
 namespace migrate::cli {
 
@@ -15,17 +15,25 @@ public:
   // Blocks SIGINT/SIGTERM in this thread (call before starting others) and
   // starts the thread that receives them.
   explicit SignalWatcher(Interrupt &interrupt);
-  // Stops that thread; the signals stay blocked.
+  // Makes sure that thread no longer touches `interrupt` (waiting only while it
+  // is handling a signal) and lets it end by itself, on its next wake-up or
+  // with the process; the signals stay blocked. It does not wait for the
+  // thread to end: that waited for the scheduler to run it once more, up to
+  // several milliseconds at the end of every run on a busy machine.
   ~SignalWatcher();
   SignalWatcher(const SignalWatcher &) = delete;
   SignalWatcher &operator=(const SignalWatcher &) = delete;
 
 private:
-  void watch();
+  // What the thread shares with this object, which it may outlive.
+  struct Shared {
+    std::mutex mutex;
+    Interrupt *interrupt; // null once this object is gone
+  };
 
-  Interrupt &m_interrupt;
-  std::atomic<bool> m_stopping{false};
-  std::thread m_thread;
+  static void watch(const std::shared_ptr<Shared> &shared);
+
+  std::shared_ptr<Shared> m_shared;
 };
 
 } // namespace migrate::cli
