@@ -217,11 +217,16 @@ std::string HistorySql::select_rows(bool with_down, bool full) const {
 }
 
 std::string HistorySql::select_digest() const {
-  // Sorted by the server (14-digit text sorts as the numbers do): 10000 rows
-  // cost it about as much as sending them, and nothing but 64 bytes travels.
+  // Sorted by the server (14-digit text sorts as the numbers do); nothing but
+  // 64 bytes travels. The rows come sorted from a subquery (an index scan of
+  // the primary key) rather than through string_agg's ORDER BY, which sorts
+  // them again: 2.6 instead of 3.8 ms of the server's time at 10000 rows.
+  // PostgreSQL aggregates a sorted subquery's rows in its order without
+  // promising it; were it ever not so, the digests would differ and the run
+  // would take the locked path, which reads the rows: slower, never wrong.
   return "SELECT encode(sha256(convert_to(coalesce(string_agg(version || ' ' || checksum || ' ' "
-         "|| state, E'\\n' ORDER BY version), ''), 'UTF8')), 'hex') FROM " +
-         history_sql();
+         "|| state, E'\\n'), ''), 'UTF8')), 'hex') FROM (SELECT version, checksum, state FROM " +
+         history_sql() + " ORDER BY version) AS h";
 }
 
 std::string HistorySql::count_rows() const {

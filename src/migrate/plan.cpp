@@ -243,16 +243,29 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
 }
 
 std::string history_digest(const std::vector<Migration> &disk) {
+  // The lines are gathered into blocks of about 64 KB before hashing: five
+  // calls into the hasher per migration cost more than the hashing itself
+  // (1.3 ms of a no-op `up` at N = 10000).
+  constexpr std::size_t k_block = 64 * 1024;
   Sha256 hash;
+  std::string block;
+  block.reserve(k_block + 256);
   std::string hex;
   for (std::size_t i = 0; i < disk.size(); ++i) {
-    hash.update(i == 0 ? "" : "\n");
-    hash.update(format_version(disk[i].version));
-    hash.update(" ");
+    if (i != 0) {
+      block += '\n';
+    }
+    block += format_version(disk[i].version);
+    block += ' ';
     disk[i].checksum.hex_into(hex);
-    hash.update(hex);
-    hash.update(" applied");
+    block += hex;
+    block += " applied";
+    if (block.size() >= k_block) {
+      hash.update(block);
+      block.clear();
+    }
   }
+  hash.update(block);
   return hash.hex_digest();
 }
 

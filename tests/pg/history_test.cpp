@@ -6,6 +6,7 @@
 #include "migrate/history_sql.hpp"
 #include "migrate/plan.hpp"
 #include "migrate/postgres.hpp"
+#include "migrate/sha256.hpp"
 #include "migrate/source.hpp"
 
 #include <catch2/catch.hpp>
@@ -161,6 +162,19 @@ TEST_CASE("the history's digest is the tree's exactly when every migration is ap
              std::string(64, '0') + "')");
     CHECK(session->read_history_digest() !=
           migrate::history_digest(migrate::read_tree(dir.path())));
+  }
+  SECTION("thousands of rows, inserted in no order, are digested by version") {
+    db.query("DELETE FROM migration_history");
+    db.query("INSERT INTO migration_history (version, name, checksum) SELECT "
+             "to_char(20230000000000 + i, 'FM00000000000000'), 'm' || i, "
+             "encode(sha256(i::text::bytea), 'hex') FROM generate_series(1, 3000) AS i "
+             "ORDER BY md5(i::text)");
+    std::string lines;
+    for (int i = 1; i <= 3000; ++i) {
+      lines += (i == 1 ? "" : "\n") + std::to_string(20230000000000LL + i) + " " +
+               migrate::sha256_hex(std::to_string(i)) + " applied";
+    }
+    CHECK(session->read_history_digest() == migrate::sha256_hex(lines));
   }
   SECTION("a history table of another structure is refused as read_history refuses it") {
     db.query("ALTER TABLE migration_history ADD COLUMN extra int");

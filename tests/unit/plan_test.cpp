@@ -486,6 +486,22 @@ TEST_CASE("history_digest is the sha256 of one line per migration, by version", 
   CHECK(history_digest({}) == sha256_hex(""));
 }
 
+TEST_CASE("history_digest of a tree larger than its hashing block is the digest of every line",
+          "[plan][digest]") {
+  std::vector<Migration> disk;
+  std::string lines;
+  for (std::uint64_t i = 1; i <= 3000; ++i) { // about 260 KB of lines: several blocks
+    Migration m;
+    m.version = 20240000000000ULL + i;
+    m.name = "m" + std::to_string(i);
+    Sha256 hasher;
+    m.checksum = checksum(std::to_string(i), hasher);
+    lines += (i == 1 ? "" : "\n") + format_version(m.version) + " " + m.checksum.hex() + " applied";
+    disk.push_back(m);
+  }
+  CHECK(history_digest(disk) == sha256_hex(lines));
+}
+
 TEST_CASE("all_applied needs the tree's digest and a request the planner accepts",
           "[plan][digest]") {
   World world{{V1, V2}, {}};
