@@ -177,18 +177,49 @@ std::optional<std::int64_t> parse_epoch_ms(std::string_view seconds) {
   return whole * 1000 + millis;
 }
 
+namespace {
+
+// Writes `value` as exactly `width` digits ending just before `end`.
+void put_digits(char *end, unsigned value, int width) {
+  for (int i = 0; i < width; ++i) {
+    *--end = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+} // namespace
+
 void format_utc_ms(std::int64_t ms, std::string &out) {
-  const auto t = static_cast<std::time_t>(ms / 1000);
-  std::tm parts{};
-  if (ms < 0 || gmtime_r(&t, &parts) == nullptr) {
+  if (ms < 0) {
     out = std::to_string(ms) + "ms";
     return;
   }
-  char text[96]; // room for any int, as the compiler wants
-  const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                              parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
-                              parts.tm_min, parts.tm_sec, static_cast<int>(ms % 1000));
-  out.assign(text, static_cast<std::size_t>(n));
+  // The civil date of a day count by hand (H. Hinnant's days_from_civil
+  // inverse): gmtime_r and snprintf were a third of `status` at 10000 rows.
+  const std::int64_t days = ms / 86400000;
+  const auto in_day = static_cast<unsigned>(ms % 86400000);
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = z / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year > 9999) {
+    out = std::to_string(ms) + "ms"; // past what a 4-digit ISO year says
+    return;
+  }
+  char text[] = "0000-00-00T00:00:00.000Z";
+  put_digits(text + 4, static_cast<unsigned>(year), 4);
+  put_digits(text + 7, month, 2);
+  put_digits(text + 10, day, 2);
+  put_digits(text + 13, in_day / 3600000, 2);
+  put_digits(text + 16, in_day / 60000 % 60, 2);
+  put_digits(text + 19, in_day / 1000 % 60, 2);
+  put_digits(text + 23, in_day % 1000, 3);
+  out.assign(text, sizeof text - 1);
 }
 
 } // namespace migrate

@@ -51,7 +51,8 @@ std::string slugify(std::string_view text);
 std::optional<std::int64_t> parse_epoch_ms(std::string_view seconds);
 
 // `ms` since 1970-01-01 UTC as ISO 8601 ("2026-11-23T17:44:46.481Z"), as to_char
-// formatted it, written into `out` (its storage reused).
+// formatted it, written into `out` (its storage reused). A time before 1970 or
+// after year 9999 is written as "<ms>ms".
 void format_utc_ms(std::int64_t ms, std::string &out);
 
 } // namespace migrate

@@ -3,6 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -203,4 +207,44 @@ TEST_CASE("parse_epoch_ms and format_utc_ms give date_part('epoch') text as to_c
   CHECK(format("1e+20") == "none");
   CHECK(format("Infinity") == "none");
   CHECK(format("") == "none");
+}
+
+TEST_CASE("format_utc_ms agrees with gmtime_r on every day from 1970 to 2400", "[history]") {
+  const auto reference = [](std::int64_t ms) {
+    const auto t = static_cast<std::time_t>(ms / 1000);
+    std::tm parts{};
+    if (gmtime_r(&t, &parts) == nullptr) {
+      return std::string("gmtime_r failed");
+    }
+    char text[96];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
+                  parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                  static_cast<int>(ms % 1000));
+    return std::string(text);
+  };
+  std::string out;
+  std::size_t mismatches = 0;
+  const std::int64_t day = 86400000;
+  for (std::int64_t d = 0; d < 157000; ++d) { // to 2399-11
+    // A time of day that moves through every hour, minute, second and millisecond.
+    const std::int64_t ms = d * day + (d * 7919 * 1013) % day;
+    migrate::format_utc_ms(ms, out);
+    if (out != reference(ms)) {
+      ++mismatches;
+      INFO(ms);
+      CHECK(out == reference(ms));
+    }
+    // The first and the last millisecond of the day.
+    for (const std::int64_t edge : {d * day, d * day + day - 1}) {
+      migrate::format_utc_ms(edge, out);
+      mismatches += out == reference(edge) ? 0 : 1;
+    }
+  }
+  CHECK(mismatches == 0);
+  migrate::format_utc_ms(253402300799999, out); // 9999-12-31T23:59:59.999Z
+  CHECK(out == "9999-12-31T23:59:59.999Z");
+  migrate::format_utc_ms(253402300800000, out); // year 10000
+  CHECK(out == "253402300800000ms");
+  migrate::format_utc_ms(-1, out);
+  CHECK(out == "-1ms");
 }
