@@ -75,7 +75,7 @@ Target open_target(const Settings &settings, const Prefetch &prefetch = nullptr)
 // Opens the target of `context` and runs `run_options` there. An `up` reads
 // the history's digest while the tree is read (see run()).
 RunResult run_on_target(const Context &context, const RunOptions &run_options, Reporter &reporter) {
-  if (run_options.request.direction == Direction::down || run_options.redo) {
+  if (reverts(run_options)) {
     auto target = open_target(context.settings);
     return run(*target.db, std::move(target.disk), run_options, reporter);
   }

@@ -444,11 +444,6 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
   return warnings;
 }
 
-// Whether the run may revert migrations, and so needs their down.sql.
-bool reverts(const RunOptions &options) {
-  return options.redo || options.request.direction == Direction::down;
-}
-
 // Whether an `up` has nothing to do, found out the cheap way: the history's
 // digest, read without the lock or the read-only check, since it changes
 // nothing. A committed history that holds every migration stays that way, so
@@ -582,6 +577,10 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
 }
 
 } // namespace
+
+bool reverts(const RunOptions &options) {
+  return options.redo || options.request.direction == Direction::down;
+}
 
 RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &options,
               Reporter &reporter) {

@@ -108,6 +108,10 @@ private:
   std::vector<Step> m_done;
 };
 
+// Whether a run of `options` may revert migrations (down, redo), and so needs
+// their down.sql; an `up` never does, and may stop at the history's digest.
+bool reverts(const RunOptions &options);
+
 // Runs `options` against `db` with the migrations `disk` (from read_tree).
 // An `up` first reads the history's digest without the lock
 // (Database::read_history_digest, 64 bytes): when every migration is applied
