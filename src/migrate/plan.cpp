@@ -243,9 +243,9 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
 }
 
 std::string history_digest(const std::vector<Migration> &disk) {
-  // The lines are gathered into blocks of about 64 KB before hashing: five
-  // calls into the hasher per migration cost more than the hashing itself
-  // (1.3 ms of a no-op `up` at N = 10000).
+  // The lines are gathered into blocks of about 64 KB and hashed a block at a
+  // time, not in five small updates per line (at N = 10000: 1.2-1.3 ms before,
+  // 1.0-1.2 ms after; the rest is formatting the lines and hashing 880 KB).
   constexpr std::size_t k_block = 64 * 1024;
   Sha256 hash;
   std::string block;

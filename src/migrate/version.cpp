@@ -194,8 +194,9 @@ void format_utc_ms(std::int64_t ms, std::string &out) {
     out = std::to_string(ms) + "ms";
     return;
   }
-  // The civil date of a day count by hand (H. Hinnant's days_from_civil
-  // inverse): gmtime_r and snprintf were a third of `status` at 10000 rows.
+  // The civil date of a day count by hand (the civil_from_days algorithm
+  // H. Hinnant describes): gmtime_r and snprintf, run for every row in both
+  // passes of the status table, were most of its 6 ms at 10000 rows.
   const std::int64_t days = ms / 86400000;
   const auto in_day = static_cast<unsigned>(ms % 86400000);
   const std::int64_t z = days + 719468;
