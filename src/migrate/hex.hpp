@@ -1,5 +1,6 @@
 #pragma once
-// Hexadecimal digits: checksums (checksum.cpp) and percent-encoded URLs (conninfo.cpp).
+// Hexadecimal digits: checksums (checksum.cpp), percent-encoded URLs (conninfo.cpp) and the
+// \x escapes of COPY text (copy_text.cpp).
 
 namespace migrate {
 

@@ -165,6 +165,4 @@ private:
   HistoryTable m_table;
 };
 
-// "YYYY-MM-DDTHH:MM:SS.mmmZ" (milliseconds truncated, as to_char's MS) of a
-
 } // namespace migrate

@@ -1,7 +1,7 @@
 #pragma once
 // The PostgreSQL implementation of the Database seam. The only part of the
 // library that includes libpqxx (with pq_batch.cpp, which uses libpq itself
-// for the history reads).
+// for the history reads and the steps' batches).
 
 #include "migrate/database.hpp"
 #include "migrate/history_sql.hpp"

@@ -1,8 +1,10 @@
 #pragma once
 // Several statements in one simple-query message, their results read one by one with libpq
-// itself. Used for the history reads only: libpqxx 6.4 returns a result whole (10000 history
-// rows: 2.9 MB of libpq result beside the rows made from it) and its pipeline cannot carry a
-// COPY; here the rows come as a COPY, a line at a time. Part of the PostgreSQL seam
+// itself: the history reads, each step's batch, and the statements run outside one. libpqxx
+// 6.4 returns a result whole (10000 history rows: 2.9 MB of libpq result beside the rows made
+// from it) and its pipeline cannot carry a COPY and puts a `SELECT 1` in front of every batch;
+// here the history's rows come as a COPY, a line at a time, and a failed statement is found by
+// counting results or from the server's error position. Part of the PostgreSQL seam
 // (postgres.cpp is its only user).
 
 #include <functional>
