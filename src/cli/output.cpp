@@ -108,35 +108,37 @@ const char *state_color(State state) {
   }
 }
 
+// Appends `text` to `to`, then spaces up to `width` characters (none when it
+// is that long already).
+void append_padded(std::string &to, std::string_view text, std::size_t width) {
+  to += text;
+  to.append(width > text.size() ? width - text.size() : 0, ' ');
+}
+
 } // namespace
 
 void print_status_table(std::ostream &out, const StatusRows &rows, const Style &style) {
   std::size_t name_width = 4;
   rows([&name_width](const StatusRow &row) { name_width = std::max(name_width, row.name.size()); });
-  auto pad = [](const std::string &text, std::size_t width) {
-    return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
-  };
-  out << pad("VERSION", 16) << pad("NAME", name_width + 2) << pad("STATE", 9) << "APPLIED AT"
-      << '\n';
-  std::size_t counts[5] = {0, 0, 0, 0, 0};
-  std::string changed; // the lines after the count line; rare
   // Each line is built in one reused string and written at once: a stream
   // insertion per column, each on a temporary, cost 0.5 µs a line.
   std::string line;
-  auto append_padded = [&line](std::string_view text, std::size_t width) {
-    line += text;
-    line.append(width > text.size() ? width - text.size() : 0, ' ');
-  };
+  append_padded(line, "VERSION", 16);
+  append_padded(line, "NAME", name_width + 2);
+  append_padded(line, "STATE", 9);
+  line += "APPLIED AT\n";
+  out << line;
+  std::size_t counts[5] = {0, 0, 0, 0, 0};
+  std::string changed; // the lines after the count line; rare
+  std::string state;
   rows([&](const StatusRow &row) {
     ++counts[static_cast<int>(row.state)];
     line.clear();
-    append_padded(format_version(row.version), 16);
-    append_padded(row.name, name_width + 2);
-    if (style.color) {
-      line += paint(true, state_color(row.state), pad(state_name(row.state), 9));
-    } else {
-      append_padded(state_name(row.state), 9);
-    }
+    append_padded(line, format_version(row.version), 16);
+    append_padded(line, row.name, name_width + 2);
+    state.clear();
+    append_padded(state, state_name(row.state), 9);
+    line += paint(style.color, state_color(row.state), state);
     if (row.applied_at) {
       line += *row.applied_at;
     } else {
@@ -280,19 +282,29 @@ void print_log_table(std::ostream &out, const std::vector<Event> &events, const 
     w[3] = std::max(w[3], line.duration.size());
     lines.push_back(std::move(line));
   }
-  auto pad = [](const std::string &text, std::size_t width) {
-    return text + std::string(width + 2 - std::min(width, text.size()), ' ');
-  };
-  out << pad("AT", w[0]) << pad("EVENT", w[1]) << pad("MIGRATION", w[2]) << pad("DURATION", w[3])
-      << "BY\n";
+  // Columns two spaces apart.
+  std::string text;
+  append_padded(text, "AT", w[0] + 2);
+  append_padded(text, "EVENT", w[1] + 2);
+  append_padded(text, "MIGRATION", w[2] + 2);
+  append_padded(text, "DURATION", w[3] + 2);
+  text += "BY\n";
+  out << text;
+  std::string event;
   for (const auto &line : lines) {
-    const char *tint = line.event == "fail" ? color::red : nullptr;
-    const std::string event = pad(line.event, w[1]);
-    out << pad(line.at, w[0]) << (tint != nullptr ? paint(style.color, tint, event) : event)
-        << pad(line.migration, w[2]) << pad(line.duration, w[3]) << line.by << '\n';
+    text.clear();
+    append_padded(text, line.at, w[0] + 2);
+    event.clear();
+    append_padded(event, line.event, w[1] + 2);
+    text += line.event == "fail" ? paint(style.color, color::red, event) : event;
+    append_padded(text, line.migration, w[2] + 2);
+    append_padded(text, line.duration, w[3] + 2);
+    text += line.by;
+    text += '\n';
     if (!line.detail.empty()) {
-      out << "    " << line.detail << '\n';
+      text += "    " + line.detail + '\n';
     }
+    out << text;
   }
   out.flush();
 }

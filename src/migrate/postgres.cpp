@@ -541,7 +541,10 @@ private:
                                        std::size_t *completed = nullptr) {
     std::string sql;
     for (const auto &query : queries) {
-      sql += (sql.empty() ? "" : "; ") + query;
+      if (!sql.empty()) {
+        sql += "; ";
+      }
+      sql += query; // appended, not first joined into a temporary copy
     }
     try {
       PqBatch batch(m_conn->raw(), sql);
