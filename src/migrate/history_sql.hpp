@@ -105,10 +105,11 @@ public:
   // the bytes).
   std::string select_rows(bool with_down, bool full) const;
 
-  // One row, one column: the lowercase hex SHA-256 of the lines
-  // "<version> <checksum> <state>" of every row, by version, joined by "\n"
-  // (see history_digest in plan.hpp, which computes the same for a tree whose
-  // migrations are all applied). Needs PostgreSQL 11 (sha256()).
+  // One row, one column: "<rows> <sum>", the number of rows and the exact
+  // sum of hashtextextended(line, 0) over the lines
+  // "<version> <checksum> <state>" of the rows (see history_digest in
+  // plan.hpp, which computes the same for a tree whose migrations are all
+  // applied). Needs PostgreSQL 11 (hashtextextended()).
   std::string select_digest() const;
 
   // One row, one column: the number of history rows.

@@ -1,6 +1,7 @@
 #include "migrate/plan.hpp"
 
 #include "migrate/error.hpp"
+#include "migrate/pg_hash.hpp"
 #include "migrate/sha256.hpp"
 
 #include <algorithm>
@@ -243,30 +244,32 @@ std::vector<Step> plan_redo(const std::vector<Migration> &disk,
 }
 
 std::string history_digest(const std::vector<Migration> &disk) {
-  // The lines are gathered into blocks of about 64 KB and hashed a block at a
-  // time, not in five small updates per line (at N = 10000: 1.2-1.3 ms before,
-  // 1.0-1.2 ms after; the rest is formatting the lines and hashing 880 KB).
-  constexpr std::size_t k_block = 64 * 1024;
-  Sha256 hash;
-  std::string block;
-  block.reserve(k_block + 256);
+  // The exact sum of 10000 signed 64-bit hashes needs 78 bits.
+  __extension__ using Sum = __int128;
+  Sum sum = 0;
+  std::string line;
   std::string hex;
-  for (std::size_t i = 0; i < disk.size(); ++i) {
-    if (i != 0) {
-      block += '\n';
-    }
-    block += format_version(disk[i].version);
-    block += ' ';
-    disk[i].checksum.hex_into(hex);
-    block += hex;
-    block += " applied";
-    if (block.size() >= k_block) {
-      hash.update(block);
-      block.clear();
-    }
+  for (const Migration &m : disk) {
+    line = format_version(m.version);
+    line += ' ';
+    m.checksum.hex_into(hex);
+    line += hex;
+    line += " applied";
+    sum += static_cast<std::int64_t>(pg_hash_bytes_extended(line, 0));
   }
-  hash.update(block);
-  return hash.hex_digest();
+  // Decimal, as PostgreSQL prints the numeric sum.
+  const bool negative = sum < 0;
+  std::string digits;
+  do {
+    const int digit = static_cast<int>(sum % 10);
+    digits += static_cast<char>('0' + (negative ? -digit : digit));
+    sum /= 10;
+  } while (sum != 0);
+  if (negative) {
+    digits += '-';
+  }
+  std::reverse(digits.begin(), digits.end());
+  return std::to_string(disk.size()) + " " + digits;
 }
 
 bool all_applied(const std::vector<Migration> &disk, const std::string &digest,

@@ -69,9 +69,11 @@ std::vector<PlannedStep> plan_redo_positions(const std::vector<Migration> &disk,
 Step to_step(const std::vector<Migration> &disk, const PlannedStep &step);
 
 // The digest that Database::read_history_digest returns for a history holding
-// exactly the migrations of `disk` (sorted by version), each applied with its
-// up.sql as it is now: the lowercase hex SHA-256 of the lines
-// "<version> <checksum> applied", joined by "\n".
+// exactly the migrations of `disk`, each applied with its up.sql as it is now:
+// "<count> <sum>", the number of migrations and the exact sum, in decimal, of
+// PostgreSQL's hashtextextended(line, 0) (pg_hash.hpp) of their lines
+// "<version> <checksum> applied". Versions are unique in both, so equal sums
+// of 64-bit hashes mean equal sets of lines but for a chance of about 2^-64.
 std::string history_digest(const std::vector<Migration> &disk);
 
 // Whether an `up` for `request` has nothing to do against the history whose

@@ -224,7 +224,7 @@ public:
 
   std::optional<std::string> read_history_digest() override {
     if (m_conn->server_version() < 110000) {
-      return std::string(); // no sha256() before PostgreSQL 11
+      return std::string(); // no hashtextextended() before PostgreSQL 11
     }
     return reading_history([&]() -> std::optional<std::string> {
       std::string digest;

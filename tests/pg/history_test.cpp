@@ -4,6 +4,7 @@
 #include "harness.hpp"
 #include "migrate/error.hpp"
 #include "migrate/history_sql.hpp"
+#include "migrate/pg_hash.hpp"
 #include "migrate/plan.hpp"
 #include "migrate/postgres.hpp"
 #include "migrate/sha256.hpp"
@@ -163,22 +164,51 @@ TEST_CASE("the history's digest is the tree's exactly when every migration is ap
     CHECK(session->read_history_digest() !=
           migrate::history_digest(migrate::read_tree(dir.path())));
   }
-  SECTION("thousands of rows, inserted in no order, are digested by version") {
+  SECTION("two rows that swapped their checksums") {
+    db.query("UPDATE migration_history SET checksum = CASE version WHEN '20240101000000' THEN "
+             "(SELECT checksum FROM migration_history WHERE version = '20240102000000') ELSE "
+             "(SELECT checksum FROM migration_history WHERE version = '20240101000000') END");
+    CHECK(session->read_history_digest() !=
+          migrate::history_digest(migrate::read_tree(dir.path())));
+  }
+  SECTION("thousands of rows, inserted in no order, are digested as the tree's") {
     db.query("DELETE FROM migration_history");
     db.query("INSERT INTO migration_history (version, name, checksum) SELECT "
              "to_char(20230000000000 + i, 'FM00000000000000'), 'm' || i, "
              "encode(sha256(i::text::bytea), 'hex') FROM generate_series(1, 3000) AS i "
              "ORDER BY md5(i::text)");
-    std::string lines;
+    std::vector<migrate::Migration> disk;
     for (int i = 1; i <= 3000; ++i) {
-      lines += (i == 1 ? "" : "\n") + std::to_string(20230000000000LL + i) + " " +
-               migrate::sha256_hex(std::to_string(i)) + " applied";
+      migrate::Migration m;
+      m.version = static_cast<migrate::Version>(20230000000000LL + i);
+      m.name = "m" + std::to_string(i);
+      migrate::Sha256 hasher;
+      m.checksum = migrate::checksum(std::to_string(i), hasher);
+      disk.push_back(m);
     }
-    CHECK(session->read_history_digest() == migrate::sha256_hex(lines));
+    CHECK(session->read_history_digest() == migrate::history_digest(disk));
   }
   SECTION("a history table of another structure is refused as read_history refuses it") {
     db.query("ALTER TABLE migration_history ADD COLUMN extra int");
     CHECK_THROWS_AS(session->read_history_digest(), migrate::HistoryError);
+  }
+}
+
+TEST_CASE("the client hashes a line as the server's hashtextextended does") {
+  TempDb db;
+  // Every length from 0 to 300 bytes, ASCII and multi-byte UTF-8, with and without a seed.
+  const auto rows = db.query(
+      "SELECT s, seed, hashtextextended(s, seed) FROM (SELECT repeat(chr(32 + n % 90) || CASE "
+      "WHEN n % 3 = 0 THEN 'é€😀' ELSE '' END, n / 7 + 1), n * 2654435761 FROM "
+      "generate_series(0, 300) n UNION ALL SELECT left(repeat('0123456789abcdef', 20), n), 0 "
+      "FROM generate_series(0, 300) n) AS t(s, seed)");
+  REQUIRE(rows.size() == 602);
+  for (const auto &row : rows) {
+    const std::string text = row[0].c_str();
+    const auto seed = static_cast<std::uint64_t>(row[1].as<std::int64_t>());
+    INFO(text << " seed " << seed);
+    CHECK(static_cast<std::int64_t>(migrate::pg_hash_bytes_extended(text, seed)) ==
+          row[2].as<std::int64_t>());
   }
 }
 
