@@ -267,7 +267,8 @@ std::string describe_conninfo(const std::string &conninfo) {
 std::string with_session_defaults(const std::string &conninfo, bool has_connect_timeout_env) {
   std::string result =
       with_fallback_application_name(conninfo, std::string("migrate/") + MIGRATE_VERSION);
-  result = with_defaults(result, {{"keepalives", "1"},
+  result = with_defaults(result, {{"client_encoding", "UTF8"},
+                                  {"keepalives", "1"},
                                   {"keepalives_idle", "30"},
                                   {"keepalives_interval", "10"},
                                   {"keepalives_count", "3"}});

@@ -24,9 +24,12 @@ std::string with_defaults(const std::string &conninfo,
 
 // What migrate adds to every connection string it opens, unless the string
 // sets it itself: fallback_application_name=migrate/<version> (visible in
-// pg_stat_activity), TCP keepalives so a dead network cannot hang a run, and
-// connect_timeout=10 when the environment has no PGCONNECT_TIMEOUT
-// (`has_connect_timeout_env`).
+// pg_stat_activity), client_encoding=UTF8 (migration files are UTF-8: a
+// database in another encoding gets their text converted, not taken byte for
+// byte, and the server's error positions count UTF-8 characters, as the
+// mapping to file:line expects; PGCLIENTENCODING does not change that), TCP
+// keepalives so a dead network cannot hang a run, and connect_timeout=10 when
+// the environment has no PGCONNECT_TIMEOUT (`has_connect_timeout_env`).
 std::string with_session_defaults(const std::string &conninfo, bool has_connect_timeout_env);
 
 // The secrets a connection string carries: the password of a URL (as

@@ -206,10 +206,12 @@ void write_migration(const fs::path &dir, const std::string &id, const std::stri
   }
 }
 
-TempDb::TempDb() : m_name("migrate_test_" + unique_suffix()) {
+TempDb::TempDb() : TempDb(std::string()) {}
+
+TempDb::TempDb(const std::string &options) : m_name("migrate_test_" + unique_suffix()) {
   pqxx::connection admin{"dbname=postgres"};
   pqxx::nontransaction tx{admin};
-  tx.exec("CREATE DATABASE " + tx.quote_name(m_name));
+  tx.exec("CREATE DATABASE " + tx.quote_name(m_name) + (options.empty() ? "" : " " + options));
 }
 
 TempDb::~TempDb() {

@@ -77,6 +77,8 @@ std::string read_file(const std::filesystem::path &path);
 class TempDb {
 public:
   TempDb();
+  // With `options` after CREATE DATABASE's name, e.g. "ENCODING 'LATIN1' ...".
+  explicit TempDb(const std::string &options);
   ~TempDb();
   TempDb(const TempDb &) = delete;
   TempDb &operator=(const TempDb &) = delete;
