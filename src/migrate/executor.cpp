@@ -410,7 +410,15 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
     if (!options.resume) {
       throw PartialError(stopped_message(db, disk, *row));
     }
-    keep(resumable(disk, *row, options), 0);
+    PreparedStep resumed = resumable(disk, *row, options);
+    if (options.single_transaction) {
+      // Its statements so far are committed and the rest must run outside a transaction
+      // block: it cannot be part of an all-or-nothing run.
+      throw TreeError(resumed.file.string() +
+                      ": stopped half-way (-- migrate:no-transaction), so it cannot be resumed "
+                      "inside --single-transaction; resume it on its own first (up --resume)");
+    }
+    keep(std::move(resumed), 0);
     after = after_resume(history, *row, options);
     planned = &after;
   }

@@ -301,3 +301,30 @@ TEST_CASE("single-transaction mode refuses a no-transaction migration before any
   CHECK_FALSE(db.table_exists("t"));
   CHECK_FALSE(db.table_exists("public.migration_history"));
 }
+
+TEST_CASE("a migration stopped half-way is not resumed inside --single-transaction") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_nt",
+                  std::string(k_marker) +          // 1
+                      "CREATE TABLE n1 (id int);\n" // 2
+                      "CREATE TABLE n2 (id int);\n", // 3
+                  std::nullopt);
+  write_migration(dir.path(), "20240102000000_b", "CREATE TABLE b (id int);\n", std::nullopt);
+  db.query("CREATE TABLE n2 (id int)");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 8);
+  db.query("DROP TABLE n2");
+  REQUIRE(history(db) == "20240101000000:applying:1");
+
+  auto refused = run_migrate(db, dir.path(), {"up", "--resume", "--single-transaction"});
+  CHECK(refused.code == 3);
+  CHECK_THAT(refused.err, Contains("20240101000000_nt/up.sql: stopped half-way "
+                                   "(-- migrate:no-transaction), so it cannot be resumed inside "
+                                   "--single-transaction"));
+  CHECK(history(db) == "20240101000000:applying:1");
+  CHECK_FALSE(db.table_exists("n2"));
+  CHECK_FALSE(db.table_exists("b"));
+
+  REQUIRE(run_migrate(db, dir.path(), {"up", "--resume"}).code == 0);
+  CHECK(history(db) == "20240101000000:applied:0,20240102000000:applied:0");
+}
