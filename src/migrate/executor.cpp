@@ -330,9 +330,14 @@ PreparedStep resumable(const std::vector<Migration> &disk, const AppliedMigratio
   const Checksum now = direction == Direction::up ? prepared.checksum : migration->checksum;
   const Checksum now_down =
       direction == Direction::up ? prepared.down_checksum : prepared.file_checksum;
+  // A revert recorded the down.sql it runs when it started (mark_running).
   if (now != row.checksum || (direction == Direction::down && now_down != row.down_checksum)) {
-    throw HistoryError(prepared.file.string() + " or its pair changed since " + id +
-                       " started; cannot resume it safely (recorded sha256 " + row.checksum.hex() +
+    const bool up_changed = now != row.checksum;
+    const std::filesystem::path changed = up_changed ? migration->up_path() : prepared.file;
+    throw HistoryError(changed.string() + " changed since " + id +
+                       " started; cannot resume it safely (recorded sha256 " +
+                       (up_changed ? row.checksum : row.down_checksum).hex() + ", now " +
+                       (up_changed ? now : now_down).hex() +
                        "); undo the edit, or settle it with `migrate repair`");
   }
   if (prepared.transactional) {

@@ -37,7 +37,9 @@ AppliedMigration PreparedStep::row() const {
   row.version = step.migration.version;
   row.name = step.migration.name;
   row.checksum = checksum;
-  row.down_checksum = down_checksum;
+  // A revert records the down.sql it runs (mark_running), so that resuming it can tell
+  // whether that file changed since.
+  row.down_checksum = step.direction == Direction::up ? down_checksum : file_checksum;
   return row;
 }
 

@@ -28,7 +28,8 @@ struct PreparedStep {
   std::size_t resume_from = 0;
   bool resumed = false; // its history row exists already (applying/reverting)
 
-  // The history row this step writes (up) or removes (down).
+  // The history row this step writes (up) or removes (down); for a down step, its
+  // version, name and the checksum of the down.sql it runs (down_checksum).
   AppliedMigration row() const;
   // The statements' texts, views into `sql`.
   std::vector<std::string_view> statement_texts() const;

@@ -328,3 +328,60 @@ TEST_CASE("a migration stopped half-way is not resumed inside --single-transacti
   REQUIRE(run_migrate(db, dir.path(), {"up", "--resume"}).code == 0);
   CHECK(history(db) == "20240101000000:applied:0,20240102000000:applied:0");
 }
+
+TEST_CASE("a revert resumes the down.sql it started with, and refuses one edited since") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_nt",
+                  std::string(k_marker) + "CREATE TABLE n1 (id int);\nCREATE TABLE n2 (id int);\n",
+                  std::string(k_marker) + "DROP TABLE n2;\nDROP TABLE n1;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  // Edited before the revert: a warning, and the revert stops at line 3.
+  const auto down_sql = dir.path() / "20240101000000_nt" / "down.sql";
+  write_file(down_sql, std::string(k_marker) + "DROP TABLE n2;\nDROP VIEW v1;\nDROP TABLE n1;\n");
+  auto down = run_migrate(db, dir.path(), {"down"});
+  REQUIRE(down.code == 8);
+  CHECK_THAT(down.err, Contains("down.sql:3: "));
+  CHECK(history(db) == "20240101000000:reverting:1");
+  db.query("CREATE VIEW v1 AS SELECT 1");
+
+  SECTION("unchanged since the revert started: resumed") {
+    auto resumed = run_migrate(db, dir.path(), {"down", "--resume"});
+    INFO(resumed.all());
+    CHECK(resumed.code == 0);
+    CHECK(history(db).empty());
+    CHECK_FALSE(db.table_exists("n1"));
+  }
+  SECTION("edited since the revert started: refused") {
+    write_file(down_sql, std::string(k_marker) + "DROP TABLE n2;\nDROP VIEW v1;\n\nDROP TABLE n1;\n");
+    auto refused = run_migrate(db, dir.path(), {"down", "--resume"});
+    CHECK(refused.code == 4);
+    CHECK_THAT(refused.err, Contains(down_sql.string() + " changed since 20240101000000_nt "
+                                                         "started; cannot resume it safely "
+                                                         "(recorded sha256 "));
+    CHECK_THAT(refused.err, Contains(", now " + sql_sha256(db, std::string(k_marker) +
+                                                                "DROP TABLE n2;\nDROP VIEW v1;"
+                                                                "\n\nDROP TABLE n1;\n")));
+    CHECK(history(db) == "20240101000000:reverting:1");
+    CHECK(db.table_exists("n1"));
+  }
+}
+
+TEST_CASE("up --resume refuses an up.sql edited since the run started, naming it") {
+  TempDb db;
+  TempDir dir;
+  const std::string up = std::string(k_marker) + "CREATE TABLE n1 (id int);\nCREATE TABLE n2 (id int);\n";
+  write_migration(dir.path(), "20240101000000_nt", up, std::nullopt);
+  db.query("CREATE TABLE n2 (id int)");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 8);
+  db.query("DROP TABLE n2");
+  const auto up_sql = dir.path() / "20240101000000_nt" / "up.sql";
+  write_file(up_sql, up + "-- edited\n");
+  auto refused = run_migrate(db, dir.path(), {"up", "--resume"});
+  CHECK(refused.code == 4);
+  CHECK_THAT(refused.err, Contains(up_sql.string() + " changed since 20240101000000_nt started; "
+                                                     "cannot resume it safely (recorded sha256 " +
+                                   sql_sha256(db, up) + ", now " +
+                                   sql_sha256(db, up + "-- edited\n") + ")"));
+  CHECK(history(db) == "20240101000000:applying:1");
+}
