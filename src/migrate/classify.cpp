@@ -285,4 +285,9 @@ bool drops_prepared_statements(std::string_view statement) {
   return c.accept("discard") && c.is("all");
 }
 
+bool releases_session_locks(std::string_view statement) {
+  Cursor c(statement);
+  return c.accept("discard") && c.is("all");
+}
+
 } // namespace migrate

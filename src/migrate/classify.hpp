@@ -30,6 +30,10 @@ std::string statement_kind(std::string_view statement);
 // statements, among them the ones migrate prepares to record its steps.
 bool drops_prepared_statements(std::string_view statement);
 
+// True for DISCARD ALL, which also releases the session's advisory locks: migrate's lock on the
+// database among them.
+bool releases_session_locks(std::string_view statement);
+
 // Settings a migration file gives itself in its header: the comment lines before its first
 // statement.
 struct Directives {

@@ -348,7 +348,14 @@ public:
 
   std::optional<StepFailure> execute(std::string_view sql) override {
     try {
-      return run_batch({std::string(sql)}, 0, 1);
+      auto failure = run_batch({std::string(sql)}, 0, 1);
+      if (drops_prepared_statements(sql)) {
+        // A no-transaction file's DEALLOCATE: the next transactional step prepares its
+        // history statements again, under new names (as apply() does).
+        m_record_prepared = false;
+        ++m_record_generation;
+      }
+      return failure;
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "running a statement");
     }

@@ -21,6 +21,11 @@ void check_statements(const PreparedStep &prepared) {
                       " is not allowed in a migration: migrate manages the transaction (a " +
                       "COMMIT here would commit half a migration); remove it");
     }
+    if (releases_session_locks(text)) {
+      throw TreeError(at(prepared, statement) +
+                      ": DISCARD ALL is not allowed in a migration: it would release migrate's "
+                      "lock on the database in the middle of the run; remove it");
+    }
     if (kind == StatementClass::no_transaction && prepared.transactional) {
       throw TreeError(at(prepared, statement) + ": " + statement_kind(text) +
                       " cannot run inside a transaction; put `-- migrate:no-transaction` on the "

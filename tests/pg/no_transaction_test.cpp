@@ -385,3 +385,34 @@ TEST_CASE("up --resume refuses an up.sql edited since the run started, naming it
                                    sql_sha256(db, up + "-- edited\n") + ")"));
   CHECK(history(db) == "20240101000000:applying:1");
 }
+
+TEST_CASE("a DEALLOCATE in a no-transaction file does not break the next step's record") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_a", "CREATE TABLE a (id int);\n", std::nullopt);
+  write_migration(dir.path(), "20240102000000_nt",
+                  std::string(k_marker) + "DEALLOCATE ALL;\nCREATE TABLE nt (id int);\n",
+                  std::nullopt);
+  write_migration(dir.path(), "20240103000000_c", "CREATE TABLE c (id int);\n", std::nullopt);
+  auto up = run_migrate(db, dir.path(), {"up"});
+  INFO(up.all());
+  CHECK(up.code == 0);
+  CHECK(history(db) == "20240101000000:applied:0,20240102000000:applied:0,20240103000000:applied:0");
+  CHECK(db.table_exists("c"));
+}
+
+TEST_CASE("DISCARD ALL, which would release the migration lock, is refused before anything runs") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_a", "CREATE TABLE a (id int);\n", std::nullopt);
+  write_migration(dir.path(), "20240102000000_nt",
+                  std::string(k_marker) + "CREATE TABLE nt (id int);\nDISCARD ALL;\n",
+                  std::nullopt);
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 3);
+  CHECK_THAT(up.err, Contains("20240102000000_nt/up.sql:3: DISCARD ALL is not allowed in a "
+                              "migration: it would release migrate's lock on the database in "
+                              "the middle of the run; remove it"));
+  CHECK_FALSE(db.table_exists("a"));
+  CHECK_FALSE(db.table_exists("nt"));
+}

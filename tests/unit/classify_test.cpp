@@ -339,3 +339,11 @@ TEST_CASE("drops_prepared_statements finds DEALLOCATE and DISCARD ALL", "[classi
   CHECK_FALSE(drops_prepared_statements("CREATE TABLE deallocate (id int)"));
   CHECK_FALSE(drops_prepared_statements("PREPARE mine AS SELECT 1"));
 }
+
+TEST_CASE("releases_session_locks finds DISCARD ALL only", "[classify]") {
+  CHECK(releases_session_locks("DISCARD ALL"));
+  CHECK(releases_session_locks("-- note\ndiscard /* all of it */ all"));
+  CHECK_FALSE(releases_session_locks("DISCARD PLANS"));
+  CHECK_FALSE(releases_session_locks("DEALLOCATE ALL"));
+  CHECK_FALSE(releases_session_locks("SELECT 'DISCARD ALL'"));
+}
