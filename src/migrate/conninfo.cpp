@@ -72,7 +72,10 @@ UrlParts split_url(std::string_view url) {
 }
 
 // Parses `key = value` pairs of a libpq keyword/value string.
-std::map<std::string, std::string> split_keywords(const std::string &conninfo) {
+// The keywords of a keyword/value string with their values unquoted and
+// unescaped; `raw`, when given, gets each value as written (inside its quotes).
+std::map<std::string, std::string> split_keywords(const std::string &conninfo,
+                                                  std::map<std::string, std::string> *raw = nullptr) {
   std::map<std::string, std::string> out;
   std::size_t i = 0;
   const std::size_t n = conninfo.size();
@@ -88,7 +91,9 @@ std::map<std::string, std::string> split_keywords(const std::string &conninfo) {
       ++i;
     }
     std::string value;
-    if (i < n && conninfo[i] == '\'') {
+    const bool quoted = i < n && conninfo[i] == '\'';
+    const std::size_t start = quoted ? i + 1 : i;
+    if (quoted) {
       for (++i; i < n && conninfo[i] != '\''; ++i) {
         if (conninfo[i] == '\\' && i + 1 < n) {
           ++i;
@@ -106,6 +111,10 @@ std::map<std::string, std::string> split_keywords(const std::string &conninfo) {
     }
     if (!key.empty()) {
       out[key] = value;
+      if (raw != nullptr) {
+        const std::size_t end = std::min(n, quoted ? i - 1 : i);
+        (*raw)[key] = conninfo.substr(start, end > start ? end - start : 0);
+      }
     }
   }
   return out;
@@ -201,15 +210,20 @@ std::string with_defaults(const std::string &conninfo,
 std::vector<std::string> secrets_in(const std::string &conninfo) {
   std::vector<std::string> secrets;
   auto add = [&secrets](const std::string &secret) {
-    if (!secret.empty()) {
+    if (!secret.empty() && std::find(secrets.begin(), secrets.end(), secret) == secrets.end()) {
       secrets.push_back(secret);
     }
   };
+  // Both as written and as meant: `password='it\\'s'` holds the secret "it's".
+  const char *const secret_keys[] = {"password", "sslpassword"};
   if (!is_url(conninfo)) {
-    auto keywords = split_keywords(conninfo);
-    auto it = keywords.find("password");
-    if (it != keywords.end()) {
-      add(it->second);
+    std::map<std::string, std::string> raw;
+    auto keywords = split_keywords(conninfo, &raw);
+    for (const char *key : secret_keys) {
+      if (auto it = keywords.find(key); it != keywords.end()) {
+        add(it->second);
+        add(raw[key]);
+      }
     }
     return secrets;
   }
@@ -220,9 +234,11 @@ std::vector<std::string> secrets_in(const std::string &conninfo) {
     add(raw);
     add(percent_decode(raw));
   }
-  if (auto it = parts.raw_params.find("password"); it != parts.raw_params.end()) {
-    add(it->second);
-    add(parts.params["password"]);
+  for (const char *key : secret_keys) {
+    if (auto it = parts.raw_params.find(key); it != parts.raw_params.end()) {
+      add(it->second);
+      add(parts.params[key]);
+    }
   }
   return secrets;
 }

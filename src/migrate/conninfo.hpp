@@ -32,8 +32,9 @@ std::string with_defaults(const std::string &conninfo,
 // the environment has no PGCONNECT_TIMEOUT (`has_connect_timeout_env`).
 std::string with_session_defaults(const std::string &conninfo, bool has_connect_timeout_env);
 
-// The secrets a connection string carries: the password of a URL (as
-// written and percent-decoded) or of a `password=` keyword. Empty if none.
+// The secrets a connection string carries: the password of a URL, and its
+// `password` and `sslpassword` parameters or keywords, each as written
+// (percent-encoded, quoted with backslash escapes) and as meant. Empty if none.
 std::vector<std::string> secrets_in(const std::string &conninfo);
 
 // Replaces every occurrence of every non-empty secret in `text` with "***".

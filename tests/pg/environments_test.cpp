@@ -134,6 +134,27 @@ TEST_CASE("config prints the effective settings, where each comes from, password
   }
 }
 
+TEST_CASE("config masks passwords that need quoting or escapes, and sslpassword") {
+  TempDir conf;
+  const fs::path file = conf.path() / "migrate.yaml";
+  write_file(file, "development:\n  host: db.example\n  password: \"it's\\\\x\"\n  dbname: app\n");
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  auto from_file = run({"--config", file.string(), "config"}, {{"DATABASE_URL", ""}});
+  INFO(from_file.all());
+  CHECK(from_file.code == 0);
+  CHECK_THAT(from_file.out, Contains("password='***'"));
+  CHECK(from_file.all().find("it\\'s") == std::string::npos); // as written in the string
+  CHECK(from_file.all().find("it's") == std::string::npos);    // as meant
+
+  auto from_flag = run({"--database-url", "host=h password='a\\\\b' sslpassword=key1 dbname=x",
+                        "config"},
+                       {{"DATABASE_URL", ""}});
+  INFO(from_flag.all());
+  CHECK(from_flag.code == 0);
+  CHECK_THAT(from_flag.out, Contains("host=h password='***' sslpassword=*** dbname=x"));
+  CHECK(from_flag.all().find("key1") == std::string::npos);
+}
+
 TEST_CASE("a bad configuration file is refused with its line and column, by every command") {
   TempDir conf;
   const fs::path file = conf.path() / "migrate.yaml";

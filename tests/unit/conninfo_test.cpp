@@ -30,11 +30,14 @@ TEST_CASE("build_conninfo quotes every value", "[conninfo]") {
   CHECK(build_conninfo({{"password", ""}}) == "password=''");
 }
 
-TEST_CASE("build_conninfo round-trips through secrets_in", "[conninfo]") {
+TEST_CASE("build_conninfo round-trips through secrets_in, and redact hides it as written",
+          "[conninfo]") {
   for (const std::string password : {"plain", "a b", "it's", "back\\slash", "'\\'", "x=y z"}) {
     INFO("password: " << password);
-    const auto secrets = secrets_in(build_conninfo({{"host", "h"}, {"password", password}}));
-    CHECK(secrets == std::vector<std::string>{password});
+    const std::string conninfo = build_conninfo({{"host", "h"}, {"password", password}});
+    const auto secrets = secrets_in(conninfo);
+    CHECK(has(secrets, password));
+    CHECK(redact(conninfo, secrets) == "host='h' password='***'");
   }
 }
 
@@ -93,8 +96,15 @@ TEST_CASE("secrets_in finds passwords", "[conninfo]") {
     CHECK(secrets_in("host=h password = simple") == std::vector<std::string>{"simple"});
     CHECK(secrets_in("password=x") == std::vector<std::string>{"x"});
   }
-  SECTION("keyword password with escapes") {
-    CHECK(secrets_in("password='it\\'s'") == std::vector<std::string>{"it's"});
+  SECTION("keyword password with escapes: as meant and as written") {
+    CHECK(secrets_in("password='it\\'s'") == std::vector<std::string>{"it's", "it\\'s"});
+    CHECK(redact("host=h password='a\\\\b' dbname=x", secrets_in("host=h password='a\\\\b' dbname=x")) ==
+          "host=h password='***' dbname=x");
+  }
+  SECTION("sslpassword, as a keyword and as a URL parameter") {
+    CHECK(secrets_in("host=h sslpassword=abc") == std::vector<std::string>{"abc"});
+    CHECK(has(secrets_in("postgresql://h/db?sslpassword=k%20ey"), "k ey"));
+    CHECK(has(secrets_in("postgresql://h/db?sslpassword=k%20ey"), "k%20ey"));
   }
   SECTION("none") {
     CHECK(secrets_in("").empty());
