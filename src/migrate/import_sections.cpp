@@ -3,6 +3,7 @@
 
 #include "migrate/error.hpp"
 #include "migrate/import_detail.hpp"
+#include "migrate/sql_split.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -64,12 +65,35 @@ std::string part(std::string_view text, std::size_t begin, std::size_t end) {
   return std::string(text.substr(begin, end - begin));
 }
 
+// goose ends the statement of a StatementBegin block at StatementEnd, with or without a ';'.
+// Our splitter needs the ';': without one the block's last statement would run on into the
+// next. Adds ";\n" after the block (from `begin` in `target`) when its last statement has none.
+void end_goose_block(std::string &target, std::size_t begin) {
+  const std::string_view block = std::string_view(target).substr(begin);
+  const auto statements = split_statements(block);
+  if (statements.empty() || statements.back().unterminated) {
+    return;
+  }
+  std::size_t at = statements.back().offset + statements.back().length;
+  while (at < block.size() && std::isspace(static_cast<unsigned char>(block[at]))) {
+    ++at;
+  }
+  if (at < block.size() && block[at] == ';') {
+    return;
+  }
+  if (!target.empty() && target.back() != '\n') {
+    target += '\n';
+  }
+  target += ";\n";
+}
+
 } // namespace
 
 Sections split_goose(std::string_view text, const std::string &file) {
   enum class State { before_up, up, down } state = State::before_up;
   Sections sections;
   bool in_block = false;
+  std::size_t block_begin = 0; // where the open StatementBegin block starts in *target
   std::string *target = nullptr;
   const std::vector<Line> lines = split_lines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -109,6 +133,11 @@ Sections split_goose(std::string_view text, const std::string &file) {
                         (a == "statementbegin" ? "StatementBegin'" : "StatementEnd'"));
       }
       in_block = a == "statementbegin";
+      if (in_block) {
+        block_begin = target->size();
+      } else {
+        end_goose_block(*target, block_begin);
+      }
     } else if (a == "no transaction") {
       sections.up_no_transaction = true;
       sections.down_no_transaction = true;

@@ -58,6 +58,36 @@ TEST_CASE("goose: sections, annotations, NO TRANSACTION, hybrid versions", "[imp
   CHECK(has_note(result, "helpers.go", false));
 }
 
+TEST_CASE("goose: a StatementBegin block without its ';' gets one, as goose ends it there",
+          "[import]") {
+  TempDir src;
+  write_file(src / "00002_fn.sql", "-- +goose Up\n"
+                                   "-- +goose StatementBegin\n"
+                                   "CREATE FUNCTION f() RETURNS int AS $$\n"
+                                   "BEGIN\n"
+                                   "  RETURN 1;\n"
+                                   "END;\n"
+                                   "$$ LANGUAGE plpgsql -- no ';'\n"
+                                   "-- +goose StatementEnd\n"
+                                   "-- +goose StatementBegin\n"
+                                   "CREATE FUNCTION g() RETURNS int AS $$ SELECT 2 $$ LANGUAGE sql"
+                                   "\n"
+                                   "-- +goose StatementEnd\n"
+                                   "-- +goose StatementBegin\n"
+                                   "SELECT 3;\n"
+                                   "-- +goose StatementEnd\n"
+                                   "-- +goose Down\n"
+                                   "DROP FUNCTION g();\n"
+                                   "DROP FUNCTION f();\n");
+  const ImportResult result = read_foreign(SourceTool::goose, src.path());
+  REQUIRE(result.migrations.size() == 1);
+  CHECK(result.migrations[0].up ==
+        "CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND;\n"
+        "$$ LANGUAGE plpgsql -- no ';'\n;\n"
+        "CREATE FUNCTION g() RETURNS int AS $$ SELECT 2 $$ LANGUAGE sql\n;\n"
+        "SELECT 3;\n");
+}
+
 TEST_CASE("goose: refusals name the file and line", "[import]") {
   TempDir src;
   SECTION("a Go migration") {
