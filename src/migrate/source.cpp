@@ -10,6 +10,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -381,9 +382,28 @@ fs::path create_migration(const fs::path &dir, const std::string &name, std::tim
   if (ec) {
     throw Error(ExitCode::failure, dir.string() + ": cannot create directory: " + ec.message());
   }
+  // Two `new` at once must not pick the same version: the versions taken are read, and the
+  // migration created, under an exclusive lock on the directory.
+  const DirFd locked(dir);
+  if (locked.get() < 0 || ::flock(locked.get(), LOCK_EX) != 0) {
+    throw Error(ExitCode::failure, dir.string() + ": cannot lock: " + std::strerror(errno));
+  }
   std::unordered_set<Version> taken;
   for (const auto &migration : read_tree(dir)) {
     taken.insert(migration.version);
+  }
+  // Written in a hidden directory (read_tree skips it), then renamed into place: nobody
+  // reading the tree meanwhile sees a migration without its files.
+  const fs::path staging = dir / (".new-" + std::to_string(::getpid()) + "-" + slug);
+  if (::mkdir(staging.c_str(), 0777) != 0) {
+    throw Error(ExitCode::failure, staging.string() + ": cannot create: " + std::strerror(errno));
+  }
+  try {
+    write_new_file(staging / "up.sql", templates.up);
+    write_new_file(staging / "down.sql", templates.down);
+  } catch (...) {
+    fs::remove_all(staging, ec);
+    throw;
   }
   Version version = version_from_time(now);
   for (;;) {
@@ -391,13 +411,22 @@ fs::path create_migration(const fs::path &dir, const std::string &name, std::tim
       version = next_second(version);
     }
     const fs::path target = dir / (format_version(version) + "_" + slug);
-    if (::mkdir(target.c_str(), 0777) == 0) {
-      write_new_file(target / "up.sql", templates.up);
-      write_new_file(target / "down.sql", templates.down);
+    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
       return target;
     }
+    if (errno == EINVAL && ::access(target.c_str(), F_OK) != 0) {
+      // A filesystem without RENAME_NOREPLACE: under the lock, "absent" cannot go stale
+      // for another `new`.
+      if (::rename(staging.c_str(), target.c_str()) == 0) {
+        return target;
+      }
+    } else if (errno == EINVAL) {
+      errno = EEXIST;
+    }
     if (errno != EEXIST) {
-      throw Error(ExitCode::failure, target.string() + ": cannot create: " + std::strerror(errno));
+      const int error = errno;
+      fs::remove_all(staging, ec);
+      throw Error(ExitCode::failure, target.string() + ": cannot create: " + std::strerror(error));
     }
     taken.insert(version);
   }

@@ -65,7 +65,10 @@ std::optional<std::string> read_optional_sql_file(const std::filesystem::path &p
 // Creates `<dir>/<version>_<slug>/up.sql` and `down.sql` from `templates`,
 // with version = the UTC time `now`, or the next free second when a migration
 // already has that version. `dir` is created if missing. The slug is
-// slugify(name) and can never leave `dir`. Never overwrites anything.
+// slugify(name) and can never leave `dir`. Never overwrites anything. Two
+// calls at once (other processes included) pick different versions: the
+// versions taken are read under an exclusive flock on `dir`, and the files
+// are written in a hidden directory that is then renamed into place.
 // Returns the new migration directory. Throws UsageError for a name with no
 // usable characters, and Error for filesystem failures.
 std::filesystem::path create_migration(const std::filesystem::path &dir, const std::string &name,

@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -193,6 +195,39 @@ TEST_CASE("create_migration takes the next free second", "[source]") {
     CHECK(create_migration(tmp.path(), "first", 1704067199, k_templates).filename() ==
           "20240101000000_first");
   }
+}
+
+TEST_CASE("create_migration run several times at once gives each its own version",
+          "[source]") {
+  TempDir tmp;
+  constexpr int k_runs = 8;
+  std::vector<std::string> created(k_runs);
+  std::vector<std::thread> runs;
+  for (int i = 0; i < k_runs; ++i) {
+    runs.emplace_back([&, i] {
+      created[i] =
+          create_migration(tmp.path(), "n" + std::to_string(i), k_now, k_templates).filename();
+    });
+  }
+  for (auto &run : runs) {
+    run.join();
+  }
+  const auto tree = read_tree(tmp.path()); // throws on a duplicate version or a missing up.sql
+  CHECK(tree.size() == k_runs);
+  std::set<Version> versions;
+  for (const auto &m : tree) {
+    versions.insert(m.version);
+    CHECK(read_file(tmp / m.id() / "down.sql") == k_templates.down);
+  }
+  CHECK(versions.size() == k_runs);
+  CHECK(*versions.begin() == 20231114221320);
+  CHECK(*versions.rbegin() == 20231114221327);
+  std::size_t entries = 0;
+  for (const auto &entry : fs::directory_iterator(tmp.path())) {
+    CHECK(entry.path().filename().string().front() != '.'); // no staging directory left
+    ++entries;
+  }
+  CHECK(entries == k_runs);
 }
 
 TEST_CASE("create_migration never overwrites", "[source]") {
