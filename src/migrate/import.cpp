@@ -48,10 +48,17 @@ bool is_name_char(char c) {
 // Names that are already valid stay as they are, so `add-token-scopes` keeps its dashes.
 std::string our_name(const ForeignMigration &m, std::vector<ImportNote> &notes) {
   const std::string &name = m.original_name;
-  if (!name.empty() && std::all_of(name.begin(), name.end(), is_name_char)) {
+  // As long as `new` makes them (slugify): with the version, well under the 255 bytes a file
+  // name may have.
+  constexpr std::size_t k_max_name = 100;
+  const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), is_name_char);
+  if (valid && name.size() <= k_max_name) {
     return name;
   }
-  std::string slug = slugify(name);
+  std::string slug = valid ? name.substr(0, k_max_name) : slugify(name);
+  while (!slug.empty() && (slug.back() == '_' || slug.back() == '-')) {
+    slug.pop_back();
+  }
   if (slug.empty()) {
     slug = "migration";
   }

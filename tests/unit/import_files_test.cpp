@@ -242,3 +242,12 @@ TEST_CASE("dbmate options other than transaction are ignored with a note", "[imp
   CHECK_FALSE(result.migrations[0].up_no_transaction);
   CHECK(has_note(result, "20240101000000_a.sql:1: ignored dbmate option 'foo:bar'", false));
 }
+
+TEST_CASE("import: a name longer than 100 characters is cut, as new cuts it", "[import]") {
+  TempDir src;
+  const std::string long_name(240, 'b');
+  write_file(src / ("1_" + long_name + ".sql"), "-- +goose Up\nSELECT 1;\n");
+  const ImportResult result = read_foreign(SourceTool::goose, src.path());
+  CHECK(ids(result) == std::vector<std::string>{"00000000000001_" + std::string(100, 'b')});
+  CHECK(has_note(result, "becomes '" + std::string(100, 'b') + "'", false));
+}
