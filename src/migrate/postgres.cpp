@@ -268,7 +268,20 @@ public:
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "reading the events table");
     } catch (const pqxx::sql_error &e) {
+      // A table of another structure is refused as the history reads refuse it (exit 4).
+      check_events_structure();
       throw Error(ExitCode::failure, "reading the events table: " + first_line(redacted(e.what())));
+    }
+  }
+
+  // Throws HistoryError when the events table exists with a structure other than ours.
+  void check_events_structure() {
+    try {
+      PqBatch batch(m_conn->raw(), m_sql.structure());
+      check_structure(batch.next_rows(), 1, HistorySql::expected_event_columns(),
+                      m_sql.table().schema + "." + m_sql.table().events_table());
+    } catch (const PqError &) {
+      // The original error says more.
     }
   }
 

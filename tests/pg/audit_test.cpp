@@ -104,6 +104,17 @@ TEST_CASE("log on a database that was never migrated") {
   CHECK_THAT(json.out, Contains("{\"events\":[]}"));
 }
 
+TEST_CASE("log refuses an events table of another structure as the history reads do") {
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE weird_events (id int)");
+  auto log = run_migrate(db, dir.path(), {"--history-table", "weird", "log"});
+  CHECK(log.code == 4);
+  CHECK_THAT(log.err, Contains("table public.weird_events does not have the structure this "
+                               "version of migrate writes; refusing to use or change it (found: "
+                               "id integer; expected: id bigint, at timestamp"));
+}
+
 TEST_CASE("baseline records existing migrations as applied without running them") {
   TempDb db;
   TempDir dir;
