@@ -1,6 +1,7 @@
 #include "migrate/pq_batch.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <libpq-fe.h>
 
 namespace migrate {
@@ -84,8 +85,13 @@ pg_result *PqBatch::next_result() {
     const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
     const char *position = PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION);
     const char *text = PQresultErrorMessage(result);
+    // A FATAL error ends the session (pg_terminate_backend, a server shutdown), although
+    // libpq only marks the connection bad once it reads the end of the stream.
+    const char *severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const bool ends_session = severity != nullptr && (std::strcmp(severity, "FATAL") == 0 ||
+                                                      std::strcmp(severity, "PANIC") == 0);
     PqError error(first_line_of(text), state != nullptr ? state : "",
-                  PQstatus(m_conn) != CONNECTION_OK);
+                  ends_session || PQstatus(m_conn) != CONNECTION_OK);
     error.m_text = text != nullptr ? text : "";
     error.m_position = position != nullptr ? std::strtoull(position, nullptr, 10) : 0;
     PQclear(result);

@@ -18,7 +18,8 @@ struct pg_result;
 
 namespace migrate {
 
-// A statement of the batch failed (sqlstate set) or the connection broke (lost).
+// A statement of the batch failed (sqlstate set) or the connection broke (lost; also for a
+// FATAL error, which ends the session: pg_terminate_backend, a server shutdown).
 // what() is the first line of the server's message.
 class PqError : public std::runtime_error {
 public:

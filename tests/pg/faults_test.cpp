@@ -185,3 +185,44 @@ TEST_CASE("a failed first CREATE UNIQUE INDEX CONCURRENTLY leaves the step parti
   CHECK(db.scalar("SELECT string_agg(state || ':' || progress, ',') FROM migration_history") ==
         "applied:0");
 }
+
+TEST_CASE("a session terminated mid no-transaction migration is a lost connection (exit 6)") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_nt",
+                  "-- migrate:no-transaction\n"    // 1
+                  "CREATE TABLE fast (x int);\n"   // 2
+                  "SELECT pg_sleep(30);\n"         // 3
+                  "CREATE TABLE never (x int);\n", // 4
+                  std::nullopt);
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+  CHECK(terminate_migrate_backends(db) >= 1);
+  auto result = runner.wait();
+  INFO(result.all());
+  CHECK(result.code == 6);
+  CHECK_THAT(result.err, Contains("lost the connection"));
+  CHECK_THAT(result.err, Contains("terminating connection due to administrator command"));
+  CHECK(db.table_exists("fast"));
+  CHECK_FALSE(db.table_exists("never"));
+  CHECK(db.scalar("SELECT state || ':' || progress FROM migration_history") == "applying:1");
+}
+
+TEST_CASE("a session terminated mid transactional step is a lost connection, and nothing stays") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_slow",
+                  "CREATE TABLE made (x int);\nSELECT pg_sleep(30);\n", std::nullopt);
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+  CHECK(terminate_migrate_backends(db) >= 1);
+  auto result = runner.wait();
+  INFO(result.all());
+  CHECK(result.code == 6);
+  CHECK_THAT(result.err, Contains("terminating connection due to administrator command"));
+  CHECK_THAT(result.err, !Contains("reactivat"));
+  CHECK_FALSE(db.table_exists("made"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+}
