@@ -160,7 +160,8 @@ void print_status_table(std::ostream &out, const StatusRows &rows, const Style &
   }
   if (counts[4] > 0) {
     out << ", " << counts[4]
-        << " partial (stopped half-way; `migrate up` or `migrate down` says how to go on)";
+        << " partial (stopped half-way, or still running in another migrate; `migrate up` or "
+           "`migrate down` says which, and how to go on)";
   }
   out << std::endl;
   out << changed;

@@ -57,6 +57,24 @@ const Migration *find(const std::vector<Migration> &disk, Version version) {
 std::string stopped_message(Database &db, const std::vector<Migration> &disk,
                             const AppliedMigration &row) {
   const bool up = row.state == RowState::applying;
+  // A half-done row under another session's migration lock is a run still going (a long
+  // CREATE INDEX CONCURRENTLY, say), which no one should clean up or repair.
+  std::optional<LockHolder> holder;
+  try {
+    holder = db.lock_holder();
+  } catch (const Error &) {
+    // Not knowing only costs the hint.
+  }
+  if (holder) {
+    return format_version(row.version) + "_" + row.name + " is being " +
+           (up ? "applied" : "reverted") + " right now by another migrate (pid " +
+           std::to_string(holder->pid) + ", " +
+           (holder->application_name.empty() ? std::string("no application_name")
+                                             : holder->application_name) +
+           ", " + holder->client + "): " + std::to_string(row.progress) +
+           " statement(s) committed so far. Let it finish, then run this again; do not clean up "
+           "or repair it while it runs";
+  }
   std::string message = format_version(row.version) + "_" + row.name + " stopped half-way while " +
                         (up ? "applying" : "reverting") + ": " + std::to_string(row.progress) +
                         " statement(s) committed";

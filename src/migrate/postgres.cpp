@@ -167,6 +167,7 @@ public:
                   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
                   "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                   "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+                  "AND l.pid <> pg_backend_pid() "
                   "AND l.classid = " +
                       std::to_string(m_lock_keys.first) +
                       " AND l.objid = " + std::to_string(m_lock_keys.second) +

@@ -416,3 +416,33 @@ TEST_CASE("DISCARD ALL, which would release the migration lock, is refused befor
   CHECK_FALSE(db.table_exists("a"));
   CHECK_FALSE(db.table_exists("nt"));
 }
+
+TEST_CASE("a no-transaction migration still running elsewhere is not called stopped half-way") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_nt",
+                  std::string(k_marker) + "CREATE TABLE n1 (id int);\nSELECT pg_sleep(30);\n",
+                  std::nullopt);
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+  for (const std::vector<std::string> &args : {std::vector<std::string>{"plan"},
+                                              std::vector<std::string>{"up", "--dry-run"}}) {
+    auto result = run_migrate(db, dir.path(), args);
+    INFO(result.all());
+    CHECK(result.code == 8);
+    CHECK_THAT(result.err, Contains("20240101000000_nt is being applied right now by another "
+                                    "migrate (pid "));
+    CHECK_THAT(result.err, Contains("1 statement(s) committed so far. Let it finish"));
+    CHECK_THAT(result.err, !Contains("repair 20240101000000 --applied"));
+  }
+  auto status = run_migrate(db, dir.path(), {"status"});
+  CHECK_THAT(status.out, Contains("1 partial (stopped half-way, or still running in another "
+                                  "migrate;"));
+  terminate_migrate_backends(db);
+  CHECK(runner.wait().code == 6);
+  // Stopped for good now: the usual advice.
+  auto after = run_migrate(db, dir.path(), {"plan"});
+  CHECK(after.code == 8);
+  CHECK_THAT(after.err, Contains("20240101000000_nt stopped half-way while applying"));
+}
