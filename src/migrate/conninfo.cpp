@@ -38,12 +38,28 @@ struct UrlParts {
   std::map<std::string, std::string> raw_params;
 };
 
+// Where the query ('?') of a URL starts, or npos, found as libpq finds it: after the user
+// info, which runs to the first '@' before any '/' (so a '?' in a password is part of it).
+std::size_t query_start(std::string_view url) {
+  const std::size_t begin = url.find("://") + 3;
+  std::size_t at = begin;
+  while (at < url.size() && url[at] != '@' && url[at] != '/') {
+    ++at;
+  }
+  return url.find('?', at < url.size() && url[at] == '@' ? at + 1 : begin);
+}
+
+// The separator before one more query parameter of `url`.
+char query_separator(std::string_view url) {
+  return query_start(url) == std::string_view::npos ? '?' : '&';
+}
+
 UrlParts split_url(std::string_view url) {
   UrlParts parts;
-  std::string_view rest = url.substr(url.find("://") + 3);
-  const std::size_t query = rest.find('?');
-  std::string_view query_text = query == std::string_view::npos ? "" : rest.substr(query + 1);
-  rest = rest.substr(0, query);
+  const std::size_t query = query_start(url);
+  std::string_view query_text = query == std::string_view::npos ? "" : url.substr(query + 1);
+  std::string_view rest = url.substr(0, query);
+  rest = rest.substr(rest.find("://") + 3);
   std::size_t at = 0;
   while (at < rest.size() && rest[at] != '@' && rest[at] != '/') {
     ++at;
@@ -156,6 +172,11 @@ std::string build_conninfo(const std::map<std::string, std::string> &params) {
 }
 
 std::string with_fallback_application_name(const std::string &conninfo, const std::string &name) {
+  // One of the user's own stands.
+  if (is_url(conninfo) ? split_url(conninfo).params.count("fallback_application_name") != 0
+                       : split_keywords(conninfo).count("fallback_application_name") != 0) {
+    return conninfo;
+  }
   if (is_url(conninfo)) {
     std::string encoded;
     for (char c : name) {
@@ -168,8 +189,7 @@ std::string with_fallback_application_name(const std::string &conninfo, const st
       encoded += k_hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
       encoded += k_hex[static_cast<unsigned char>(c) & 0xF];
     }
-    const char separator = conninfo.find('?') == std::string::npos ? '?' : '&';
-    return conninfo + separator + "fallback_application_name=" + encoded;
+    return conninfo + query_separator(conninfo) + "fallback_application_name=" + encoded;
   }
   std::string out = conninfo;
   if (!out.empty()) {
@@ -190,7 +210,7 @@ std::string with_defaults(const std::string &conninfo,
     }
     std::string out = conninfo;
     for (const auto &[key, value] : missing) {
-      out += (out.find('?') == std::string::npos ? '?' : '&') + key + "=" + value;
+      out += query_separator(out) + key + "=" + value;
     }
     return out;
   }
@@ -216,7 +236,10 @@ std::vector<std::string> secrets_in(const std::string &conninfo) {
   };
   // Both as written and as meant: `password='it\\'s'` holds the secret "it's".
   const char *const secret_keys[] = {"password", "sslpassword"};
-  if (!is_url(conninfo)) {
+  // Anything with "://" is read as a URL here, even a scheme libpq does not take
+  // (postgresql+psycopg2://, jdbc:postgresql://): its password must not be shown either.
+  const std::size_t scheme_end = conninfo.find("://");
+  if (scheme_end == std::string::npos) {
     std::map<std::string, std::string> raw;
     auto keywords = split_keywords(conninfo, &raw);
     for (const char *key : secret_keys) {
@@ -233,6 +256,19 @@ std::vector<std::string> secrets_in(const std::string &conninfo) {
     std::string raw(parts.userinfo.substr(colon + 1));
     add(raw);
     add(percent_decode(raw));
+  }
+  // A password with an unencoded '/', '@' or '?' is not where libpq looks for it, but it is
+  // still a password: everything from the first ':' after the scheme to the last '@'.
+  const std::size_t last_at = conninfo.rfind('@');
+  const std::size_t user_colon = conninfo.find(':', scheme_end + 3);
+  if (last_at != std::string::npos && user_colon != std::string::npos && user_colon < last_at) {
+    const std::string candidate = conninfo.substr(user_colon + 1, last_at - user_colon - 1);
+    add(candidate);
+    // libpq ends the user info at the first '@': the rest of the password becomes the host.
+    for (std::size_t at = candidate.find('@'); at != std::string::npos;
+         at = candidate.find('@', at + 1)) {
+      add(candidate.substr(at + 1));
+    }
   }
   for (const char *key : secret_keys) {
     if (auto it = parts.raw_params.find(key); it != parts.raw_params.end()) {

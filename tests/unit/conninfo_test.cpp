@@ -116,6 +116,42 @@ TEST_CASE("secrets_in finds passwords", "[conninfo]") {
   }
 }
 
+TEST_CASE("a '?' in a URL's password is not its query, as for libpq", "[conninfo]") {
+  CHECK(with_defaults("postgresql://u:pa?x@h/db", {{"keepalives", "1"}}) ==
+        "postgresql://u:pa?x@h/db?keepalives=1");
+  CHECK(with_defaults("postgresql://u:pa?x@h/db?sslmode=require", {{"keepalives", "1"}}) ==
+        "postgresql://u:pa?x@h/db?sslmode=require&keepalives=1");
+  CHECK(with_fallback_application_name("postgresql://u:pa?x@h/db", "m") ==
+        "postgresql://u:pa?x@h/db?fallback_application_name=m");
+  CHECK(describe_conninfo("postgresql://u:pa?x@h:5433/db") == "h:5433/db");
+}
+
+TEST_CASE("the user's own fallback_application_name stands", "[conninfo]") {
+  CHECK(with_fallback_application_name("dbname=d fallback_application_name=mine", "migrate") ==
+        "dbname=d fallback_application_name=mine");
+  CHECK(with_fallback_application_name("postgresql://h/db?fallback_application_name=mine",
+                                       "migrate") ==
+        "postgresql://h/db?fallback_application_name=mine");
+}
+
+TEST_CASE("secrets_in finds passwords in URLs libpq would misread or refuse", "[conninfo]") {
+  for (const std::string url : {"postgresql+psycopg2://app:SECRETxyz@h:5/t1",
+                                "POSTGRESQL://app:SECRETxyz@h:5/t1",
+                                "jdbc:postgresql://h/t1?password=SECRETxyz"}) {
+    INFO(url);
+    CHECK(redact(url, secrets_in(url)).find("SECRETxyz") == std::string::npos);
+  }
+  for (const std::string url : {"postgresql://app:pa/SECRETxyz@h:5/t1",
+                                "postgresql://app:pa@SECRETxyz@h:5/t1",
+                                "postgresql://app:pa?SECRETxyz@h:5/t1"}) {
+    INFO(url);
+    const auto secrets = secrets_in(url);
+    CHECK(redact(url, secrets).find("SECRETxyz") == std::string::npos);
+    CHECK(redact(describe_conninfo(url), secrets).find("SECRETxyz") == std::string::npos);
+  }
+  CHECK(secrets_in("postgresql://user@h:5432/db").empty());
+}
+
 TEST_CASE("redact replaces every secret", "[conninfo]") {
   CHECK(redact("password secret and secret again", {"secret"}) == "password *** and *** again");
   CHECK(redact("one two three", {"one", "three"}) == "*** two ***");
