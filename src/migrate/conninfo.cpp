@@ -198,6 +198,26 @@ std::string with_fallback_application_name(const std::string &conninfo, const st
   return out + build_conninfo({{"fallback_application_name", name}});
 }
 
+std::string with_setting(const std::string &conninfo, const std::string &key,
+                         const std::string &value) {
+  // libpq takes the last of a repeated keyword or URL parameter.
+  if (is_url(conninfo)) {
+    std::string encoded;
+    for (char c : value) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') {
+        encoded += c;
+      } else {
+        static constexpr char k_hex[] = "0123456789ABCDEF";
+        encoded += '%';
+        encoded += k_hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+        encoded += k_hex[static_cast<unsigned char>(c) & 0xF];
+      }
+    }
+    return conninfo + query_separator(conninfo) + key + "=" + encoded;
+  }
+  return (conninfo.empty() ? "" : conninfo + " ") + build_conninfo({{key, value}});
+}
+
 std::string with_defaults(const std::string &conninfo,
                           const std::map<std::string, std::string> &defaults) {
   std::map<std::string, std::string> missing;
@@ -296,7 +316,9 @@ std::string redact(std::string text, const std::vector<std::string> &secrets) {
   return text;
 }
 
-std::string describe_conninfo(const std::string &conninfo) {
+namespace {
+
+std::string describe_parts_of(const std::string &conninfo) {
   if (!is_url(conninfo)) {
     auto keywords = split_keywords(conninfo);
     std::string host = keywords.count("host") ? keywords["host"] : keywords["hostaddr"];
@@ -314,6 +336,13 @@ std::string describe_conninfo(const std::string &conninfo) {
     host = host.substr(0, host.find(':'));
   }
   return describe_parts(host, port, percent_decode(parts.dbname));
+}
+
+} // namespace
+
+std::string describe_conninfo(const std::string &conninfo) {
+  // A password with an unencoded '/' or '@' ends up where libpq looks for the host.
+  return redact(describe_parts_of(conninfo), secrets_in(conninfo));
 }
 
 std::string with_session_defaults(const std::string &conninfo, bool has_connect_timeout_env) {

@@ -22,6 +22,10 @@ std::string with_fallback_application_name(const std::string &conninfo, const st
 std::string with_defaults(const std::string &conninfo,
                           const std::map<std::string, std::string> &defaults);
 
+// `conninfo` with `key` set to `value`, whatever it held (appended: libpq takes the last).
+std::string with_setting(const std::string &conninfo, const std::string &key,
+                         const std::string &value);
+
 // What migrate adds to every connection string it opens, unless the string
 // sets it itself: fallback_application_name=migrate/<version> (visible in
 // pg_stat_activity), client_encoding=UTF8 (migration files are UTF-8: a

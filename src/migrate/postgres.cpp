@@ -8,9 +8,12 @@
 #include "migrate/server_message.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -70,6 +73,9 @@ public:
     }
   }
   handle do_completeconnect(handle orig) override {
+    if (orig != nullptr) {
+      finish_within_connect_timeout(orig);
+    }
     return m_handle = pqxx::connect_async::do_completeconnect(orig);
   }
   handle do_dropconnect(handle orig) noexcept override {
@@ -81,6 +87,54 @@ public:
   PGconn *raw() const { return m_handle; }
 
 private:
+  // libpqxx 6.4 waits for an asynchronous connection without a time limit, and libpq applies
+  // connect_timeout only to its blocking connect: a server that accepts the connection and
+  // never answers would hang the run. Polls the connection to its end here, within
+  // connect_timeout (as libpq reads it: the string, else PGCONNECT_TIMEOUT; at least 2 s; 0
+  // or none: no limit) for the whole attempt, every host included; libpqxx's own loop then
+  // finds it done. Throws broken_connection with libpq's message, or "timeout expired".
+  static void finish_within_connect_timeout(PGconn *conn) {
+    int seconds = 0;
+    if (PQconninfoOption *options = PQconninfo(conn)) {
+      for (PQconninfoOption *o = options; o->keyword != nullptr; ++o) {
+        if (std::strcmp(o->keyword, "connect_timeout") == 0 && o->val != nullptr) {
+          seconds = std::atoi(o->val);
+        }
+      }
+      PQconninfoFree(options);
+    }
+    if (seconds <= 0) {
+      return;
+    }
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::seconds(std::max(seconds, 2));
+    PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+    while (status != PGRES_POLLING_OK) {
+      if (status == PGRES_POLLING_FAILED) {
+        throw pqxx::broken_connection(PQerrorMessage(conn));
+      }
+      if (PQsocket(conn) < 0) {
+        status = PQconnectPoll(conn); // no socket: libpq reports why
+        continue;
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      pollfd fd{PQsocket(conn),
+                static_cast<short>(status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+      const int ready = left > 0 ? ::poll(&fd, 1, static_cast<int>(left)) : 0;
+      if (ready == 0) {
+        throw pqxx::broken_connection("timeout expired");
+      }
+      if (ready < 0 && errno != EINTR) {
+        throw pqxx::broken_connection(std::string("waiting for the server: ") +
+                                      std::strerror(errno));
+      }
+      if (ready > 0) {
+        status = PQconnectPoll(conn);
+      }
+    }
+  }
+
   handle m_handle = nullptr;
 };
 
@@ -877,8 +931,8 @@ std::chrono::milliseconds wait_for_server(const std::string &conninfo,
   for (;;) {
     // A poll never outlives the deadline by much: libpq's smallest connect_timeout is 2 s.
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
-    const std::string ping_conninfo = with_defaults(
-        conninfo, {{"connect_timeout", std::to_string(std::max<long long>(2, left.count() + 1))}});
+    const std::string ping_conninfo = with_setting(
+        conninfo, "connect_timeout", std::to_string(std::max<long long>(2, left.count() + 1)));
     const PGPing ping = PQping(ping_conninfo.c_str());
     if (ping == PQPING_OK) {
       break;

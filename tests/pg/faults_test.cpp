@@ -4,7 +4,11 @@
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
+#include <arpa/inet.h>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace migrate_test;
 using Catch::Matchers::Contains;
@@ -225,4 +229,55 @@ TEST_CASE("a session terminated mid transactional step is a lost connection, and
   CHECK_THAT(result.err, !Contains("reactivat"));
   CHECK_FALSE(db.table_exists("made"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
+}
+
+namespace {
+
+// A TCP port on 127.0.0.1 that completes connections (the kernel's backlog) and never
+// answers: a server that hangs at startup.
+class SilentListener {
+public:
+  SilentListener() : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(m_fd >= 0);
+    REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    REQUIRE(::listen(m_fd, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr *>(&address), &length) == 0);
+    m_port = ntohs(address.sin_port);
+  }
+  ~SilentListener() { ::close(m_fd); }
+  SilentListener(const SilentListener &) = delete;
+  SilentListener &operator=(const SilentListener &) = delete;
+  int port() const { return m_port; }
+
+private:
+  int m_fd;
+  int m_port = 0;
+};
+
+} // namespace
+
+TEST_CASE("a server that never answers: connect_timeout ends the attempt (exit 6)") {
+  SilentListener silent;
+  TempDir dir;
+  const std::string port = std::to_string(silent.port());
+  auto status = run({"--database-url",
+                     "postgresql://u@127.0.0.1:" + port + "/x?connect_timeout=2", "--dir",
+                     dir.path().string(), "status"});
+  CHECK(status.code == 6);
+  CHECK_THAT(status.err, Contains("cannot connect to 127.0.0.1:" + port + "/x: timeout expired"));
+
+  auto env_timeout = run({"--database-url", "host=127.0.0.1 port=" + port + " dbname=x", "--dir",
+                          dir.path().string(), "status"},
+                         {{"PGCONNECT_TIMEOUT", "2"}});
+  CHECK(env_timeout.code == 6);
+  CHECK_THAT(env_timeout.err, Contains("timeout expired"));
+
+  auto wait = run({"--database-url", "host=127.0.0.1 port=" + port + " dbname=x", "wait",
+                   "--timeout", "1s"});
+  CHECK(wait.code == 6);
+  CHECK_THAT(wait.err, Contains("did not accept connections within 1000 ms (no response)"));
 }
