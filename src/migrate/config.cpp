@@ -80,22 +80,25 @@ std::chrono::milliseconds parse_duration(std::string_view text, const std::strin
   }
   using std::chrono::milliseconds;
   const auto count = static_cast<milliseconds::rep>(value);
+  milliseconds result{0};
   if (unit == "ms") {
-    return milliseconds(count);
+    result = milliseconds(count);
+  } else if (unit == "s") {
+    result = milliseconds(count * 1000);
+  } else if (unit == "m" || unit == "min") {
+    result = milliseconds(count * 60 * 1000);
+  } else if (unit == "h") {
+    result = milliseconds(count * 3600 * 1000);
+  } else if (!unit.empty() || value != 0) {
+    throw bad();
   }
-  if (unit == "s") {
-    return milliseconds(count * 1000);
+  // PostgreSQL's lock_timeout and statement_timeout take at most INT_MAX ms; the other
+  // durations keep to the same bound.
+  if (result.count() > 2147483647) {
+    throw UsageError(what + ": '" + std::string(text) +
+                     "' is too long (at most 2147483647ms, about 596h: PostgreSQL's limit)");
   }
-  if (unit == "m" || unit == "min") {
-    return milliseconds(count * 60 * 1000);
-  }
-  if (unit == "h") {
-    return milliseconds(count * 3600 * 1000);
-  }
-  if (unit.empty() && value == 0) {
-    return milliseconds(0);
-  }
-  throw bad();
+  return result;
 }
 
 std::string format_duration(std::chrono::milliseconds value) {

@@ -40,23 +40,24 @@ std::chrono::milliseconds directive_duration(std::string_view text, const std::s
   }
   const std::string_view unit = text.substr(digits);
   using std::chrono::milliseconds;
+  milliseconds result{0};
   if (digits > 0 && unit == "ms") {
-    return milliseconds(value);
+    result = milliseconds(value);
+  } else if (digits > 0 && unit == "s") {
+    result = milliseconds(value * 1000);
+  } else if (digits > 0 && (unit == "min" || unit == "m")) {
+    result = milliseconds(value * 60 * 1000);
+  } else if (digits > 0 && unit == "h") {
+    result = milliseconds(value * 3600 * 1000);
+  } else if (digits == 0 || !unit.empty() || value != 0) {
+    throw TreeError(where + "'" + std::string(text) +
+                    "' is not a duration (use e.g. 500ms, 5s, 10min, 2m, 1h or 0)");
   }
-  if (digits > 0 && unit == "s") {
-    return milliseconds(value * 1000);
+  if (result.count() > 2147483647) { // PostgreSQL's limit for both timeouts: INT_MAX ms
+    throw TreeError(where + "'" + std::string(text) +
+                    "' is too long (at most 2147483647ms, about 596h: PostgreSQL's limit)");
   }
-  if (digits > 0 && (unit == "min" || unit == "m")) {
-    return milliseconds(value * 60 * 1000);
-  }
-  if (digits > 0 && unit == "h") {
-    return milliseconds(value * 3600 * 1000);
-  }
-  if (digits > 0 && unit.empty() && value == 0) {
-    return milliseconds(0);
-  }
-  throw TreeError(where + "'" + std::string(text) +
-                  "' is not a duration (use e.g. 500ms, 5s, 10min, 2m, 1h or 0)");
+  return result;
 }
 
 void set_timeout(std::optional<std::chrono::milliseconds> &timeout, std::string_view name,

@@ -347,3 +347,9 @@ TEST_CASE("releases_session_locks finds DISCARD ALL only", "[classify]") {
   CHECK_FALSE(releases_session_locks("DEALLOCATE ALL"));
   CHECK_FALSE(releases_session_locks("SELECT 'DISCARD ALL'"));
 }
+
+TEST_CASE("a directive's duration over PostgreSQL's limit is refused", "[classify]") {
+  require_tree_error("-- migrate:statement_timeout 1000h\nSELECT 1;\n",
+                     "m/up.sql:1: '1000h' is too long (at most 2147483647ms, about 596h: "
+                     "PostgreSQL's limit)");
+}

@@ -231,6 +231,17 @@ TEST_CASE("parse_duration accepts integers with a unit, or 0", "[config]") {
   }
 }
 
+TEST_CASE("parse_duration refuses what PostgreSQL cannot take (over INT_MAX ms)", "[config]") {
+  CHECK(parse_duration("2147483647ms", "--statement-timeout").count() == 2147483647);
+  CHECK(parse_duration("596h", "--statement-timeout").count() == 596LL * 3600 * 1000);
+  for (const char *text : {"2147483648ms", "597h", "1000h", "999999999999h"}) {
+    INFO(text);
+    REQUIRE_THROWS_WITH(parse_duration(text, "--statement-timeout"),
+                        "--statement-timeout: '" + std::string(text) +
+                            "' is too long (at most 2147483647ms, about 596h: PostgreSQL's limit)");
+  }
+}
+
 TEST_CASE("parse_duration refuses anything else, naming what", "[config]") {
   const std::vector<std::string> bad = {
       "",    "10",  "-1s", "1.5s", "s",     "10x",   "ms",  " 1s",
