@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/completion.hpp"
 #include "cli/import_command.hpp"
+#include "cli/run_json.hpp"
 #include "cli/signals.hpp"
 #include "migrate/error.hpp"
 
@@ -16,6 +17,32 @@
 namespace migrate::cli {
 
 namespace {
+
+// `up`, `down` or `redo` when the command line asks for one with --json and no --dry-run
+// (whose --json is the plan), else nullptr. Read from the words themselves, for a line
+// CLI11 refused.
+const char *json_run_command(int argc, char **argv) {
+  const char *command = nullptr;
+  bool json = false;
+  bool dry_run = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (command == nullptr && (word == "up" || word == "down" || word == "redo")) {
+      command = argv[i];
+    }
+    json = json || word == "--json";
+    dry_run = dry_run || word == "--dry-run";
+  }
+  return json && !dry_run ? command : nullptr;
+}
+
+// The error document of `up`/`down`/`redo --json` for an error found before the run started
+// (a flag refused, the settings): one JSON document on stdout whatever happens.
+void print_json_error(const char *command, const std::string &message, int code) {
+  JsonRunReporter reporter(std::cerr);
+  print_run_json(std::cout, command, reporter, 0, std::chrono::milliseconds(0), code,
+                 error_json(message, code));
+}
 
 std::optional<std::string> getenv_lookup(const std::string &name) {
   const char *value = std::getenv(name.c_str());
@@ -230,7 +257,11 @@ int main(int argc, char **argv) {
   } catch (const CLI::CallForVersion &e) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
-    std::cerr << "migrate: " << e.what() << " (see migrate --help)" << std::endl;
+    const std::string message = std::string(e.what()) + " (see migrate --help)";
+    std::cerr << "migrate: " << message << std::endl;
+    if (const char *command = json_run_command(argc, argv)) {
+      print_json_error(command, message, static_cast<int>(ExitCode::usage));
+    }
     return static_cast<int>(ExitCode::usage);
   }
 
@@ -288,6 +319,13 @@ int main(int argc, char **argv) {
     return run_new(context, new_options);
   } catch (const Error &e) {
     std::cerr << "migrate: " << e.what() << std::endl;
+    // The run's own errors are in its document already (migrate_json).
+    for (const auto &[command, options] : {std::pair{up, &up_options}, std::pair{down, &down_options},
+                                           std::pair{redo, &redo_options}}) {
+      if (command->parsed() && options->json && !options->dry_run) {
+        print_json_error(command->get_name().c_str(), e.what(), static_cast<int>(e.code()));
+      }
+    }
     return static_cast<int>(e.code());
   } catch (const std::exception &e) {
     std::cerr << "migrate: unexpected error: " << e.what() << std::endl;

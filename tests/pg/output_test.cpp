@@ -185,3 +185,24 @@ TEST_CASE("log prints an aligned table with a header") {
   CHECK(lines[3].substr(migration_col, 36) == "20240101000000_a_long_migration_name");
   CHECK(lines[3].substr(duration_col).find(" ms") != std::string::npos);
 }
+
+TEST_CASE("up/down --json print their error document for errors found before the run") {
+  TempDir dir;
+  const std::vector<std::vector<std::string>> lines = {
+      {"--lock-timeout", "5x", "up", "--json"},
+      {"up", "--json", "--count", "0"},
+      {"-q", "-v", "up", "--json"},
+      {"--history-table", "a.b.c", "down", "--json"},
+      {"--config", (dir.path() / "nope.yaml").string(), "redo", "--json"},
+  };
+  for (const auto &line : lines) {
+    std::vector<std::string> args = {"--dir", dir.path().string()};
+    args.insert(args.end(), line.begin(), line.end());
+    auto result = run(args, {{"DATABASE_URL", "dbname=nonexistent_db"}});
+    INFO(result.all());
+    CHECK(result.code == 2);
+    CHECK(JsonCheck::valid(result.out));
+    CHECK_THAT(result.out, Contains("\"ok\":false,\"exit_code\":2,\"steps\":[]"));
+    CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 1); // one document
+  }
+}
