@@ -22,6 +22,11 @@ fail() {
 }
 
 bash -n "$bash_script" || fail "$bash_script: syntax error"
+# In an _arguments spec an option's description ends at its first ']': a '[' inside it must be
+# escaped, or zsh refuses the whole spec ("invalid option definition") and completes nothing.
+if grep -nE "=\[[^]]*[^\\]\[" "$zsh_script" >&2; then
+  fail "$zsh_script: an unescaped '[' inside an option description"
+fi
 if command -v zsh >/dev/null 2>&1; then
   zsh -n "$zsh_script" || fail "$zsh_script: syntax error"
 else
