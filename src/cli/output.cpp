@@ -252,6 +252,32 @@ void print_plan_json(std::ostream &out, const std::vector<PreparedStep> &steps) 
   out << "]}" << std::endl;
 }
 
+namespace {
+
+// Text from the database, made safe for a terminal: control characters (an escape
+// sequence in a failed statement's message, say) become "\xNN", so that `log` cannot be
+// made to rewrite the screen; a tab or a newline becomes a space, keeping one event a line.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\t' || c == '\n' || c == '\r') {
+      out += ' ';
+    } else if (byte < 0x20 || byte == 0x7f) {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += k_hex[byte >> 4];
+      out += k_hex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
 void print_log_table(std::ostream &out, const std::vector<Event> &events, const Style &style) {
   if (events.empty()) {
     out << "no events recorded" << std::endl;
@@ -268,14 +294,14 @@ void print_log_table(std::ostream &out, const std::vector<Event> &events, const 
     Line line;
     line.at = event.at;
     line.event = event_name(event.kind);
-    line.migration = format_version(event.version) + "_" + event.name;
+    line.migration = printable(format_version(event.version) + "_" + event.name);
     line.duration = event.duration_ms ? std::to_string(*event.duration_ms) + " ms" : "-";
-    line.by = event.db_user + (event.client.empty() ? "" : " (" + event.client + ")");
+    line.by = printable(event.db_user + (event.client.empty() ? "" : " (" + event.client + ")"));
     if (event.kind == EventKind::fail) {
-      line.detail = event.file + (event.line > 0 ? ":" + std::to_string(event.line) : "") + ": " +
-                    event.message + " (SQLSTATE " + event.sqlstate + ")";
+      line.detail = printable(event.file + (event.line > 0 ? ":" + std::to_string(event.line) : "") +
+                              ": " + event.message + " (SQLSTATE " + event.sqlstate + ")");
     } else {
-      line.detail = event.message;
+      line.detail = printable(event.message);
     }
     w[0] = std::max(w[0], line.at.size());
     w[1] = std::max(w[1], line.event.size());

@@ -104,6 +104,21 @@ TEST_CASE("log on a database that was never migrated") {
   CHECK_THAT(json.out, Contains("{\"events\":[]}"));
 }
 
+TEST_CASE("log prints the control characters of recorded text escaped, one event a line") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);\n", std::nullopt);
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  db.query("INSERT INTO migration_history_events (event, version, name, db_user, sqlstate, "
+           "file, line, message) VALUES ('fail', '20240101000000', 'one', current_user, "
+           "'42601', 'up.sql', 2, E'bad\\x1b[2J\\nnext')");
+  auto log = run_migrate(db, dir.path(), {"log"});
+  INFO(log.all());
+  CHECK(log.code == 0);
+  CHECK(log.out.find('\x1b') == std::string::npos);
+  CHECK_THAT(log.out, Contains("up.sql:2: bad\\x1b[2J next (SQLSTATE 42601)"));
+}
+
 TEST_CASE("log refuses an events table of another structure as the history reads do") {
   TempDb db;
   TempDir dir;
