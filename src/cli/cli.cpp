@@ -76,7 +76,7 @@ void add_optional(CLI::App &app, const std::string &names, std::optional<std::st
 void add_target_options(CLI::App &command, MigrateOptions &options) {
   add_optional(command, "--to", options.to,
                "up: apply up to and including VERSION; down: revert everything applied after "
-               "VERSION (0 = all)");
+               "VERSION (down --to 0: all)");
   command
       .add_option_function<int>(
           "--count", [&options](int n) { options.count = static_cast<std::size_t>(n); },
