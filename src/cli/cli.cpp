@@ -320,8 +320,9 @@ int main(int argc, char **argv) {
   } catch (const Error &e) {
     std::cerr << "migrate: " << e.what() << std::endl;
     // The run's own errors are in its document already (migrate_json).
-    for (const auto &[command, options] : {std::pair{up, &up_options}, std::pair{down, &down_options},
-                                           std::pair{redo, &redo_options}}) {
+    for (const auto &[command, options] :
+         {std::pair{up, &up_options}, std::pair{down, &down_options},
+          std::pair{redo, &redo_options}}) {
       if (command->parsed() && options->json && !options->dry_run) {
         print_json_error(command->get_name().c_str(), e.what(), static_cast<int>(e.code()));
       }

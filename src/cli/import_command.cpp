@@ -142,8 +142,9 @@ int run_import(const Context &context, const ImportOptions &options, std::ostrea
     without_down += m.down ? 0 : 1;
   }
   out << (options.dry_run ? "dry run: would import " : "imported ") << result.migrations.size()
-      << (result.migrations.size() == 1 ? " migration from " : " migrations from ") << tool_name(*tool) << " into " << migrations_dir.string() << " ("
-      << no_transaction << " no-transaction, " << without_down << " without down.sql)"
+      << (result.migrations.size() == 1 ? " migration from " : " migrations from ")
+      << tool_name(*tool) << " into " << migrations_dir.string() << " (" << no_transaction
+      << " no-transaction, " << without_down << " without down.sql)"
       << (options.dry_run ? "; nothing was written" : "") << std::endl;
   if (adoption) {
     print_adoption(out, *adoption, options.dry_run);

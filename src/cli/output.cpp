@@ -298,8 +298,9 @@ void print_log_table(std::ostream &out, const std::vector<Event> &events, const 
     line.duration = event.duration_ms ? std::to_string(*event.duration_ms) + " ms" : "-";
     line.by = printable(event.db_user + (event.client.empty() ? "" : " (" + event.client + ")"));
     if (event.kind == EventKind::fail) {
-      line.detail = printable(event.file + (event.line > 0 ? ":" + std::to_string(event.line) : "") +
-                              ": " + event.message + " (SQLSTATE " + event.sqlstate + ")");
+      line.detail =
+          printable(event.file + (event.line > 0 ? ":" + std::to_string(event.line) : "") + ": " +
+                    event.message + " (SQLSTATE " + event.sqlstate + ")");
     } else {
       line.detail = printable(event.message);
     }

@@ -90,8 +90,8 @@ UrlParts split_url(std::string_view url) {
 // Parses `key = value` pairs of a libpq keyword/value string.
 // The keywords of a keyword/value string with their values unquoted and
 // unescaped; `raw`, when given, gets each value as written (inside its quotes).
-std::map<std::string, std::string> split_keywords(const std::string &conninfo,
-                                                  std::map<std::string, std::string> *raw = nullptr) {
+std::map<std::string, std::string>
+split_keywords(const std::string &conninfo, std::map<std::string, std::string> *raw = nullptr) {
   std::map<std::string, std::string> out;
   std::size_t i = 0;
   const std::size_t n = conninfo.size();

@@ -297,8 +297,7 @@ std::string HistorySql::record_execute(Direction direction, const std::string &n
 
 std::string HistorySql::mark_running(Direction direction, const AppliedMigration &row) const {
   if (direction == Direction::down) {
-    return "UPDATE " + history_sql() +
-           " SET state = 'reverting', progress = 0, down_checksum = " +
+    return "UPDATE " + history_sql() + " SET state = 'reverting', progress = 0, down_checksum = " +
            nullable(row.down_checksum) + " WHERE version = " + version_literal(row.version);
   }
   return "INSERT INTO " + history_sql() +

@@ -4,7 +4,9 @@ namespace migrate {
 
 namespace {
 
-constexpr std::uint32_t rotate(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+constexpr std::uint32_t rotate(std::uint32_t x, int k) {
+  return (x << k) | (x >> (32 - k));
+}
 
 void mix(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
   a -= c;

@@ -32,9 +32,9 @@ TEST_CASE("an error after non-ASCII text in a LATIN1 database points at its line
   TempDir dir;
   write_migration(dir.path(), "20240101000000_bad",
                   "COMMENT ON SCHEMA public IS '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-                  "\xc3\xa9\xc3\xa9';\n" // 1
-                  "CREATE TABLE a (id int);\n" // 2
-                  "\n"                         // 3
+                  "\xc3\xa9\xc3\xa9';\n"         // 1
+                  "CREATE TABLE a (id int);\n"   // 2
+                  "\n"                           // 3
                   "CREATE TABLE b (id int,);\n", // 4: syntax error
                   std::nullopt);
   const auto up = run_migrate(db, dir.path(), {"up"});

@@ -144,11 +144,11 @@ TEST_CASE("config masks passwords that need quoting or escapes, and sslpassword"
   CHECK(from_file.code == 0);
   CHECK_THAT(from_file.out, Contains("password='***'"));
   CHECK(from_file.all().find("it\\'s") == std::string::npos); // as written in the string
-  CHECK(from_file.all().find("it's") == std::string::npos);    // as meant
+  CHECK(from_file.all().find("it's") == std::string::npos);   // as meant
 
-  auto from_flag = run({"--database-url", "host=h password='a\\\\b' sslpassword=key1 dbname=x",
-                        "config"},
-                       {{"DATABASE_URL", ""}});
+  auto from_flag =
+      run({"--database-url", "host=h password='a\\\\b' sslpassword=key1 dbname=x", "config"},
+          {{"DATABASE_URL", ""}});
   INFO(from_flag.all());
   CHECK(from_flag.code == 0);
   CHECK_THAT(from_flag.out, Contains("host=h password='***' sslpassword=*** dbname=x"));

@@ -3,8 +3,8 @@
 
 #include "harness.hpp"
 
-#include <catch2/catch.hpp>
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -264,9 +264,8 @@ TEST_CASE("a server that never answers: connect_timeout ends the attempt (exit 6
   SilentListener silent;
   TempDir dir;
   const std::string port = std::to_string(silent.port());
-  auto status = run({"--database-url",
-                     "postgresql://u@127.0.0.1:" + port + "/x?connect_timeout=2", "--dir",
-                     dir.path().string(), "status"});
+  auto status = run({"--database-url", "postgresql://u@127.0.0.1:" + port + "/x?connect_timeout=2",
+                     "--dir", dir.path().string(), "status"});
   CHECK(status.code == 6);
   CHECK_THAT(status.err, Contains("cannot connect to 127.0.0.1:" + port + "/x: timeout expired"));
 
@@ -276,8 +275,8 @@ TEST_CASE("a server that never answers: connect_timeout ends the attempt (exit 6
   CHECK(env_timeout.code == 6);
   CHECK_THAT(env_timeout.err, Contains("timeout expired"));
 
-  auto wait = run({"--database-url", "host=127.0.0.1 port=" + port + " dbname=x", "wait",
-                   "--timeout", "1s"});
+  auto wait = run(
+      {"--database-url", "host=127.0.0.1 port=" + port + " dbname=x", "wait", "--timeout", "1s"});
   CHECK(wait.code == 6);
   CHECK_THAT(wait.err, Contains("did not accept connections within 1000 ms (no response)"));
 }

@@ -306,8 +306,8 @@ TEST_CASE("a migration stopped half-way is not resumed inside --single-transacti
   TempDb db;
   TempDir dir;
   write_migration(dir.path(), "20240101000000_nt",
-                  std::string(k_marker) +          // 1
-                      "CREATE TABLE n1 (id int);\n" // 2
+                  std::string(k_marker) +            // 1
+                      "CREATE TABLE n1 (id int);\n"  // 2
                       "CREATE TABLE n2 (id int);\n", // 3
                   std::nullopt);
   write_migration(dir.path(), "20240102000000_b", "CREATE TABLE b (id int);\n", std::nullopt);
@@ -353,15 +353,16 @@ TEST_CASE("a revert resumes the down.sql it started with, and refuses one edited
     CHECK_FALSE(db.table_exists("n1"));
   }
   SECTION("edited since the revert started: refused") {
-    write_file(down_sql, std::string(k_marker) + "DROP TABLE n2;\nDROP VIEW v1;\n\nDROP TABLE n1;\n");
+    write_file(down_sql,
+               std::string(k_marker) + "DROP TABLE n2;\nDROP VIEW v1;\n\nDROP TABLE n1;\n");
     auto refused = run_migrate(db, dir.path(), {"down", "--resume"});
     CHECK(refused.code == 4);
     CHECK_THAT(refused.err, Contains(down_sql.string() + " changed since 20240101000000_nt "
                                                          "started; cannot resume it safely "
                                                          "(recorded sha256 "));
     CHECK_THAT(refused.err, Contains(", now " + sql_sha256(db, std::string(k_marker) +
-                                                                "DROP TABLE n2;\nDROP VIEW v1;"
-                                                                "\n\nDROP TABLE n1;\n")));
+                                                                   "DROP TABLE n2;\nDROP VIEW v1;"
+                                                                   "\n\nDROP TABLE n1;\n")));
     CHECK(history(db) == "20240101000000:reverting:1");
     CHECK(db.table_exists("n1"));
   }
@@ -370,7 +371,8 @@ TEST_CASE("a revert resumes the down.sql it started with, and refuses one edited
 TEST_CASE("up --resume refuses an up.sql edited since the run started, naming it") {
   TempDb db;
   TempDir dir;
-  const std::string up = std::string(k_marker) + "CREATE TABLE n1 (id int);\nCREATE TABLE n2 (id int);\n";
+  const std::string up =
+      std::string(k_marker) + "CREATE TABLE n1 (id int);\nCREATE TABLE n2 (id int);\n";
   write_migration(dir.path(), "20240101000000_nt", up, std::nullopt);
   db.query("CREATE TABLE n2 (id int)");
   REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 8);
@@ -379,10 +381,11 @@ TEST_CASE("up --resume refuses an up.sql edited since the run started, naming it
   write_file(up_sql, up + "-- edited\n");
   auto refused = run_migrate(db, dir.path(), {"up", "--resume"});
   CHECK(refused.code == 4);
-  CHECK_THAT(refused.err, Contains(up_sql.string() + " changed since 20240101000000_nt started; "
-                                                     "cannot resume it safely (recorded sha256 " +
-                                   sql_sha256(db, up) + ", now " +
-                                   sql_sha256(db, up + "-- edited\n") + ")"));
+  CHECK_THAT(refused.err,
+             Contains(up_sql.string() +
+                      " changed since 20240101000000_nt started; "
+                      "cannot resume it safely (recorded sha256 " +
+                      sql_sha256(db, up) + ", now " + sql_sha256(db, up + "-- edited\n") + ")"));
   CHECK(history(db) == "20240101000000:applying:1");
 }
 
@@ -397,7 +400,8 @@ TEST_CASE("a DEALLOCATE in a no-transaction file does not break the next step's 
   auto up = run_migrate(db, dir.path(), {"up"});
   INFO(up.all());
   CHECK(up.code == 0);
-  CHECK(history(db) == "20240101000000:applied:0,20240102000000:applied:0,20240103000000:applied:0");
+  CHECK(history(db) ==
+        "20240101000000:applied:0,20240102000000:applied:0,20240103000000:applied:0");
   CHECK(db.table_exists("c"));
 }
 
@@ -426,8 +430,8 @@ TEST_CASE("a no-transaction migration still running elsewhere is not called stop
   Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
   REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
   REQUIRE_FALSE(runner.exited());
-  for (const std::vector<std::string> &args : {std::vector<std::string>{"plan"},
-                                              std::vector<std::string>{"up", "--dry-run"}}) {
+  for (const std::vector<std::string> &args :
+       {std::vector<std::string>{"plan"}, std::vector<std::string>{"up", "--dry-run"}}) {
     auto result = run_migrate(db, dir.path(), args);
     INFO(result.all());
     CHECK(result.code == 8);

@@ -98,7 +98,8 @@ TEST_CASE("secrets_in finds passwords", "[conninfo]") {
   }
   SECTION("keyword password with escapes: as meant and as written") {
     CHECK(secrets_in("password='it\\'s'") == std::vector<std::string>{"it's", "it\\'s"});
-    CHECK(redact("host=h password='a\\\\b' dbname=x", secrets_in("host=h password='a\\\\b' dbname=x")) ==
+    CHECK(redact("host=h password='a\\\\b' dbname=x",
+                 secrets_in("host=h password='a\\\\b' dbname=x")) ==
           "host=h password='***' dbname=x");
   }
   SECTION("sslpassword, as a keyword and as a URL parameter") {
@@ -135,15 +136,15 @@ TEST_CASE("the user's own fallback_application_name stands", "[conninfo]") {
 }
 
 TEST_CASE("secrets_in finds passwords in URLs libpq would misread or refuse", "[conninfo]") {
-  for (const std::string url : {"postgresql+psycopg2://app:SECRETxyz@h:5/t1",
-                                "POSTGRESQL://app:SECRETxyz@h:5/t1",
-                                "jdbc:postgresql://h/t1?password=SECRETxyz"}) {
+  for (const std::string url :
+       {"postgresql+psycopg2://app:SECRETxyz@h:5/t1", "POSTGRESQL://app:SECRETxyz@h:5/t1",
+        "jdbc:postgresql://h/t1?password=SECRETxyz"}) {
     INFO(url);
     CHECK(redact(url, secrets_in(url)).find("SECRETxyz") == std::string::npos);
   }
-  for (const std::string url : {"postgresql://app:pa/SECRETxyz@h:5/t1",
-                                "postgresql://app:pa@SECRETxyz@h:5/t1",
-                                "postgresql://app:pa?SECRETxyz@h:5/t1"}) {
+  for (const std::string url :
+       {"postgresql://app:pa/SECRETxyz@h:5/t1", "postgresql://app:pa@SECRETxyz@h:5/t1",
+        "postgresql://app:pa?SECRETxyz@h:5/t1"}) {
     INFO(url);
     const auto secrets = secrets_in(url);
     CHECK(redact(url, secrets).find("SECRETxyz") == std::string::npos);

@@ -9,8 +9,8 @@
 
 #include <filesystem>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace migrate;
@@ -197,8 +197,7 @@ TEST_CASE("create_migration takes the next free second", "[source]") {
   }
 }
 
-TEST_CASE("create_migration run several times at once gives each its own version",
-          "[source]") {
+TEST_CASE("create_migration run several times at once gives each its own version", "[source]") {
   TempDir tmp;
   constexpr int k_runs = 8;
   std::vector<std::string> created(k_runs);
