@@ -395,6 +395,7 @@ fs::path create_migration(const fs::path &dir, const std::string &name, std::tim
   // Written in a hidden directory (read_tree skips it), then renamed into place: nobody
   // reading the tree meanwhile sees a migration without its files.
   const fs::path staging = dir / (".new-" + std::to_string(::getpid()) + "-" + slug);
+  fs::remove_all(staging, ec); // under the lock, only a crashed run's leftover can be there
   if (::mkdir(staging.c_str(), 0777) != 0) {
     throw Error(ExitCode::failure, staging.string() + ": cannot create: " + std::strerror(errno));
   }

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace migrate;
@@ -227,6 +228,18 @@ TEST_CASE("create_migration run several times at once gives each its own version
     ++entries;
   }
   CHECK(entries == k_runs);
+}
+
+TEST_CASE("create_migration clears a staging directory a crashed run of the same pid left",
+          "[source]") {
+  TempDir tmp;
+  const fs::path stale = tmp / (".new-" + std::to_string(::getpid()) + "-left");
+  fs::create_directories(stale);
+  write_file(stale / "up.sql", "-- half written\n");
+  CHECK(create_migration(tmp.path(), "left", k_now, k_templates).filename() ==
+        "20231114221320_left");
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(read_file(tmp / "20231114221320_left" / "up.sql") == k_templates.up);
 }
 
 TEST_CASE("create_migration never overwrites", "[source]") {
