@@ -171,33 +171,6 @@ std::string build_conninfo(const std::map<std::string, std::string> &params) {
   return out;
 }
 
-std::string with_fallback_application_name(const std::string &conninfo, const std::string &name) {
-  // One of the user's own stands.
-  if (is_url(conninfo) ? split_url(conninfo).params.count("fallback_application_name") != 0
-                       : split_keywords(conninfo).count("fallback_application_name") != 0) {
-    return conninfo;
-  }
-  if (is_url(conninfo)) {
-    std::string encoded;
-    for (char c : name) {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') {
-        encoded += c;
-        continue;
-      }
-      static constexpr char k_hex[] = "0123456789ABCDEF";
-      encoded += '%';
-      encoded += k_hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
-      encoded += k_hex[static_cast<unsigned char>(c) & 0xF];
-    }
-    return conninfo + query_separator(conninfo) + "fallback_application_name=" + encoded;
-  }
-  std::string out = conninfo;
-  if (!out.empty()) {
-    out += ' ';
-  }
-  return out + build_conninfo({{"fallback_application_name", name}});
-}
-
 std::string with_setting(const std::string &conninfo, const std::string &key,
                          const std::string &value) {
   // libpq takes the last of a repeated keyword or URL parameter.
@@ -218,6 +191,15 @@ std::string with_setting(const std::string &conninfo, const std::string &key,
   return (conninfo.empty() ? "" : conninfo + " ") + build_conninfo({{key, value}});
 }
 
+std::string with_fallback_application_name(const std::string &conninfo, const std::string &name) {
+  // One of the user's own stands.
+  if (is_url(conninfo) ? split_url(conninfo).params.count("fallback_application_name") != 0
+                       : split_keywords(conninfo).count("fallback_application_name") != 0) {
+    return conninfo;
+  }
+  return with_setting(conninfo, "fallback_application_name", name);
+}
+
 std::string with_defaults(const std::string &conninfo,
                           const std::map<std::string, std::string> &defaults) {
   std::map<std::string, std::string> missing;
@@ -230,7 +212,7 @@ std::string with_defaults(const std::string &conninfo,
     }
     std::string out = conninfo;
     for (const auto &[key, value] : missing) {
-      out += query_separator(out) + key + "=" + value;
+      out = with_setting(out, key, value);
     }
     return out;
   }
