@@ -378,8 +378,7 @@ public:
         m_record_prepared = true; // prepared statements survive the rollback
       }
       if (drops_prepared || (prepares && completed < prepared_count)) {
-        m_record_prepared = false;
-        ++m_record_generation; // whichever of them exist stay out of the way
+        forget_record_statements();
       }
       if (failure && step.own_transaction) {
         pqxx::nontransaction tx{*m_conn};
@@ -414,14 +413,19 @@ public:
     }
   }
 
+  // The session's history statements may be gone (a DEALLOCATE ran, or preparing them
+  // failed half-way): the next step prepares them again, under new names, so that whichever
+  // of them still exist stay out of the way.
+  void forget_record_statements() {
+    m_record_prepared = false;
+    ++m_record_generation;
+  }
+
   std::optional<StepFailure> execute(std::string_view sql) override {
     try {
       auto failure = run_batch({std::string(sql)}, 0, 1);
       if (drops_prepared_statements(sql)) {
-        // A no-transaction file's DEALLOCATE: the next transactional step prepares its
-        // history statements again, under new names (as apply() does).
-        m_record_prepared = false;
-        ++m_record_generation;
+        forget_record_statements(); // a no-transaction file's DEALLOCATE
       }
       return failure;
     } catch (const pqxx::broken_connection &e) {
