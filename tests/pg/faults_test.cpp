@@ -20,6 +20,21 @@ bool no_migrate_backends(TempDb &db) {
                    "AND application_name LIKE 'migrate/%'") == "0";
 }
 
+// 20240101000000_nt, no-transaction: line 2 creates `fast`, line 3 sleeps `seconds`, line 4
+// creates `never`.
+void write_sleeper(const std::filesystem::path &dir, int seconds) {
+  write_migration(dir, "20240101000000_nt",
+                  "-- migrate:no-transaction\nCREATE TABLE fast (x int);\nSELECT pg_sleep(" +
+                      std::to_string(seconds) + ");\nCREATE TABLE never (x int);\n",
+                  std::nullopt);
+}
+
+// Waits until `runner` is in its pg_sleep(30), still running.
+void wait_for_sleep(TempDb &db, Process &runner) {
+  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
+  REQUIRE_FALSE(runner.exited());
+}
+
 // SIGKILLs the client, then ends its server session, which would otherwise run on.
 void kill_client_and_backend(Process &runner, TempDb &db) {
   REQUIRE(::kill(runner.pid(), SIGKILL) == 0);
@@ -33,15 +48,9 @@ void kill_client_and_backend(Process &runner, TempDb &db) {
 TEST_CASE("a client killed mid no-transaction migration leaves it partial at the line reached") {
   TempDb db;
   TempDir dir;
-  write_migration(dir.path(), "20240101000000_nt",
-                  "-- migrate:no-transaction\n"    // 1
-                  "CREATE TABLE fast (x int);\n"   // 2
-                  "SELECT pg_sleep(30);\n"         // 3
-                  "CREATE TABLE never (x int);\n", // 4
-                  std::nullopt);
+  write_sleeper(dir.path(), 30);
   Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
-  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
-  REQUIRE_FALSE(runner.exited());
+  wait_for_sleep(db, runner);
   kill_client_and_backend(runner, db);
 
   CHECK(db.table_exists("fast"));
@@ -54,21 +63,11 @@ TEST_CASE("a client killed mid no-transaction migration leaves it partial at the
                                 "statement(s) committed; it stopped at " +
                                 up_sql + ":3"));
   // Finish it without the sleep: resume starts at line 3, not at line 2 again.
-  write_migration(dir.path(), "20240101000000_nt",
-                  "-- migrate:no-transaction\n"
-                  "CREATE TABLE fast (x int);\n"
-                  "SELECT pg_sleep(0);\n"
-                  "CREATE TABLE never (x int);\n",
-                  std::nullopt);
+  write_sleeper(dir.path(), 0);
   auto changed = run_migrate(db, dir.path(), {"up", "--resume"});
   CHECK(changed.code == 4);
   CHECK_THAT(changed.err, Contains("cannot resume it"));
-  write_migration(dir.path(), "20240101000000_nt",
-                  "-- migrate:no-transaction\n"
-                  "CREATE TABLE fast (x int);\n"
-                  "SELECT pg_sleep(30);\n"
-                  "CREATE TABLE never (x int);\n",
-                  std::nullopt);
+  write_sleeper(dir.path(), 30);
   // Resuming with the original file: the sleep is cut short by a statement timeout flag.
   auto resumed = run_migrate(db, dir.path(), {"--statement-timeout", "100ms", "up", "--resume"});
   CHECK(resumed.code == 8);
@@ -193,15 +192,9 @@ TEST_CASE("a failed first CREATE UNIQUE INDEX CONCURRENTLY leaves the step parti
 TEST_CASE("a session terminated mid no-transaction migration is a lost connection (exit 6)") {
   TempDb db;
   TempDir dir;
-  write_migration(dir.path(), "20240101000000_nt",
-                  "-- migrate:no-transaction\n"    // 1
-                  "CREATE TABLE fast (x int);\n"   // 2
-                  "SELECT pg_sleep(30);\n"         // 3
-                  "CREATE TABLE never (x int);\n", // 4
-                  std::nullopt);
+  write_sleeper(dir.path(), 30);
   Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
-  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
-  REQUIRE_FALSE(runner.exited());
+  wait_for_sleep(db, runner);
   CHECK(terminate_migrate_backends(db) >= 1);
   auto result = runner.wait();
   INFO(result.all());
@@ -219,8 +212,7 @@ TEST_CASE("a session terminated mid transactional step is a lost connection, and
   write_migration(dir.path(), "20240101000000_slow",
                   "CREATE TABLE made (x int);\nSELECT pg_sleep(30);\n", std::nullopt);
   Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
-  REQUIRE(wait_until([&] { return query_running(db, "pg_sleep(30)") || runner.exited(); }));
-  REQUIRE_FALSE(runner.exited());
+  wait_for_sleep(db, runner);
   CHECK(terminate_migrate_backends(db) >= 1);
   auto result = runner.wait();
   INFO(result.all());
