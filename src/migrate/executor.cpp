@@ -67,11 +67,8 @@ std::string stopped_message(Database &db, const std::vector<Migration> &disk,
   }
   if (holder) {
     return format_version(row.version) + "_" + row.name + " is being " +
-           (up ? "applied" : "reverted") + " right now by another migrate (pid " +
-           std::to_string(holder->pid) + ", " +
-           (holder->application_name.empty() ? std::string("no application_name")
-                                             : holder->application_name) +
-           ", " + holder->client + "): " + std::to_string(row.progress) +
+           (up ? "applied" : "reverted") + " right now by another migrate (" +
+           describe_holder(*holder) + "): " + std::to_string(row.progress) +
            " statement(s) committed so far. Let it finish, then run this again; do not clean up "
            "or repair it while it runs";
   }

@@ -7,6 +7,13 @@
 
 namespace migrate {
 
+std::string describe_holder(const LockHolder &holder) {
+  return "pid " + std::to_string(holder.pid) + " (" +
+         (holder.application_name.empty() ? std::string("no application_name")
+                                          : holder.application_name) +
+         ", " + holder.client + ")";
+}
+
 bool acquire_lock(Database &db, std::chrono::milliseconds wait, const Interrupt *interrupt,
                   const std::function<void(const std::optional<LockHolder> &)> &on_wait) {
   using Clock = std::chrono::steady_clock;
@@ -19,10 +26,7 @@ bool acquire_lock(Database &db, std::chrono::milliseconds wait, const Interrupt 
       std::string message = "could not take the migration lock on " + db.describe() + " within " +
                             std::to_string(wait.count()) + " ms";
       if (auto holder = db.lock_holder()) {
-        message += "; it is held by pid " + std::to_string(holder->pid) + " (" +
-                   (holder->application_name.empty() ? std::string("no application_name")
-                                                     : holder->application_name) +
-                   ", " + holder->client + ")";
+        message += "; it is held by " + describe_holder(*holder);
       }
       throw LockError(message);
     }

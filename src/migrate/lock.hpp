@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace migrate {
 
@@ -18,6 +19,9 @@ namespace migrate {
 // the lock is held.
 bool acquire_lock(Database &db, std::chrono::milliseconds wait, const Interrupt *interrupt,
                   const std::function<void(const std::optional<LockHolder> &)> &on_wait);
+
+// "pid <pid> (<application_name>, <client>)", for messages naming the holder.
+std::string describe_holder(const LockHolder &holder);
 
 // Releases the migration lock when the scope ends.
 class LockGuard {
