@@ -8,11 +8,13 @@
 #include "migrate/error.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <pwd.h>
 #include <unistd.h>
+#include <vector>
 
 namespace migrate::cli {
 
@@ -66,22 +68,43 @@ std::string client_label() {
   return user + "@" + host + " migrate/" + MIGRATE_VERSION;
 }
 
-// Binds an optional string flag.
+// Binds an optional string flag whose value the help calls `type_name`.
 void add_optional(CLI::App &app, const std::string &names, std::optional<std::string> &target,
-                  const std::string &help) {
+                  const std::string &type_name, const std::string &help) {
   app.add_option_function<std::string>(
-      names, [&target](const std::string &value) { target = value; }, help);
+         names, [&target](const std::string &value) { target = value; }, help)
+      ->type_name(type_name);
+}
+
+// Accepts a whole number from 1 to `max`, with one message for anything else (CLI11 puts the
+// option's name in front of it).
+CLI::Validator count_from_one(int max) {
+  return CLI::Validator(
+      [max](std::string &text) -> std::string {
+        long long value = 0;
+        bool digits = !text.empty() && text.size() <= 10;
+        for (char c : text) {
+          digits = digits && c >= '0' && c <= '9';
+          value = digits ? value * 10 + (c - '0') : value;
+        }
+        if (digits && value >= 1 && value <= max) {
+          return {};
+        }
+        return "must be a whole number from 1 to " + std::to_string(max) + ", not '" + text + "'";
+      },
+      "");
 }
 
 void add_target_options(CLI::App &command, MigrateOptions &options) {
-  add_optional(command, "--to", options.to,
+  add_optional(command, "--to", options.to, "VERSION",
                "up: apply up to and including VERSION; down: revert everything applied after "
                "VERSION (down --to 0: all)");
   command
       .add_option_function<int>(
           "--count", [&options](int n) { options.count = static_cast<std::size_t>(n); },
           "at most N steps")
-      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+      ->type_name("N")
+      ->check(count_from_one(std::numeric_limits<int>::max()));
 }
 
 void add_run_options(CLI::App &command, MigrateOptions &options, bool targets, bool up) {
@@ -91,7 +114,8 @@ void add_run_options(CLI::App &command, MigrateOptions &options, bool targets, b
         .add_option_function<int>(
             "N", [&options](int n) { options.positional_count = static_cast<std::size_t>(n); },
             "at most N steps (same as --count N)")
-        ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+        ->type_name("")
+        ->check(count_from_one(std::numeric_limits<int>::max()));
   }
   if (up) {
     command.add_flag("--allow-out-of-order", options.allow_out_of_order,
@@ -125,30 +149,114 @@ Style make_style(const std::string &when, bool quiet, bool verbose) {
   return style;
 }
 
+// Levenshtein distance, for suggesting the command a typo meant.
+std::size_t edit_distance(const std::string &a, const std::string &b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// `word`, and the nearest of `names` when it is at most two edits away (a likely typo).
+std::string with_suggestion(const std::string &word, const std::vector<std::string> &names) {
+  std::size_t best = 3;
+  std::string nearest;
+  for (const std::string &name : names) {
+    const std::size_t distance = edit_distance(word, name);
+    if (distance < best) {
+      best = distance;
+      nearest = name;
+    }
+  }
+  const std::string quoted = "'" + word + "'";
+  return nearest.empty() ? quoted : quoted + "; did you mean '" + nearest + "'?";
+}
+
+// The option names `command` and its parents accept, spelled as on a command line.
+std::vector<std::string> option_names(const CLI::App *command) {
+  std::vector<std::string> names;
+  for (; command != nullptr; command = command->get_parent()) {
+    for (const CLI::Option *option : command->get_options()) {
+      for (const std::string &name : option->get_lnames()) {
+        names.push_back("--" + name);
+      }
+    }
+  }
+  return names;
+}
+
+// The message for a command line CLI11 refused. Words nothing accepted, and a missing command,
+// get messages of their own (CLI11's say "A subcommand is required" and "The following argument
+// was not expected"); every other error keeps CLI11's text.
+std::string parse_problem(const CLI::App &app, const CLI::ParseError &error) {
+  const std::vector<CLI::App *> parsed = app.get_subcommands();
+  const bool no_command = parsed.empty() && dynamic_cast<const CLI::RequiredError *>(&error);
+  if (!no_command && dynamic_cast<const CLI::ExtrasError *>(&error) == nullptr) {
+    return error.what();
+  }
+  const std::vector<std::string> words = app.remaining(true);
+  if (words.empty()) {
+    if (!no_command) {
+      return error.what();
+    }
+    std::string list;
+    for (const CLI::App *command : app.get_subcommands({})) {
+      list += (list.empty() ? "" : ", ") + command->get_name();
+    }
+    return "no command given; one of: " + list;
+  }
+  const std::string &word = words.front();
+  const CLI::App *command = parsed.empty() ? &app : parsed.front();
+  if (word.size() > 1 && word[0] == '-') {
+    return "unknown option " +
+           with_suggestion(word.substr(0, word.find('=')), option_names(command));
+  }
+  if (parsed.empty()) {
+    std::vector<std::string> names;
+    for (const CLI::App *each : app.get_subcommands({})) {
+      names.push_back(each->get_name());
+    }
+    return "unknown command " + with_suggestion(word, names);
+  }
+  return "unexpected argument '" + word + "' for " + command->get_name();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   CLI::App app{"migrate: PostgreSQL schema migrations from plain SQL files", "migrate"};
   app.set_version_flag("--version", std::string("migrate ") + MIGRATE_VERSION);
+  app.get_formatter()->column_width(32); // fits "--ddl-lock-timeout DURATION"
   app.require_subcommand(1);
   app.fallthrough();
 
   Flags flags;
-  add_optional(app, "--database-url", flags.database_url,
+  add_optional(app, "--database-url", flags.database_url, "URL",
                "connection URL or libpq keyword string (default: DATABASE_URL, then PG*)");
-  add_optional(app, "-m,--dir", flags.dir, "migrations directory (default: ./migrations)");
-  add_optional(app, "--config", flags.config_file, "configuration file (default: ./migrate.yaml)");
-  add_optional(app, "--env", flags.env,
+  add_optional(app, "-m,--dir", flags.dir, "DIR", "migrations directory (default: ./migrations)");
+  add_optional(app, "--config", flags.config_file, "FILE",
+               "configuration file (default: ./migrate.yaml)");
+  add_optional(app, "--env", flags.env, "NAME",
                "environment in the configuration file (default: development)");
-  add_optional(app, "--history-table", flags.history_table,
+  add_optional(app, "--history-table", flags.history_table, "TABLE",
                "history table, [schema.]table (default: public.migration_history)");
-  add_optional(app, "--lock-timeout", flags.lock_timeout,
+  add_optional(app, "--lock-timeout", flags.lock_timeout, "DURATION",
                "how long to wait for the migration lock, e.g. 60s, 500ms, 0 (default: 60s)");
-  add_optional(app, "--ddl-lock-timeout", flags.ddl_lock_timeout,
+  add_optional(app, "--ddl-lock-timeout", flags.ddl_lock_timeout, "DURATION",
                "PostgreSQL lock_timeout for each step, e.g. 5s (default: the role's)");
-  add_optional(app, "--statement-timeout", flags.statement_timeout,
+  add_optional(app, "--statement-timeout", flags.statement_timeout, "DURATION",
                "PostgreSQL statement_timeout for each step, e.g. 10min (default: the role's)");
-  add_optional(app, "--lock-retries", flags.lock_retries,
+  add_optional(app, "--lock-retries", flags.lock_retries, "N",
                "retry a step that hit a lock timeout or deadlock up to N times (default: 0)");
 
   bool quiet = false;
@@ -157,6 +265,7 @@ int main(int argc, char **argv) {
   app.add_flag("-q,--quiet", quiet, "print only warnings and errors");
   app.add_flag("-v,--verbose", verbose, "echo each statement as it is sent");
   app.add_option("--color", color_when, "colours: auto (on a terminal), always or never")
+      ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 
   MigrateOptions up_options;
@@ -189,7 +298,8 @@ int main(int argc, char **argv) {
   auto *log = app.add_subcommand("log", "show the audit trail of applies, reverts and failures");
   log->add_flag("--json", log_options.json, "print JSON");
   log->add_option("--limit", log_options.limit, "at most N events (default: 100)")
-      ->check(CLI::Range(1, 1000000));
+      ->type_name("N")
+      ->check(count_from_one(1000000));
 
   VersionOptions accept_options;
   auto *accept = app.add_subcommand(
@@ -210,7 +320,8 @@ int main(int argc, char **argv) {
 
   WaitOptions wait_options;
   auto *wait = app.add_subcommand("wait", "wait until the database accepts connections");
-  wait->add_option("--timeout", wait_options.timeout, "how long to wait, e.g. 30s (default: 30s)");
+  wait->add_option("--timeout", wait_options.timeout, "how long to wait, e.g. 30s (default: 30s)")
+      ->type_name("DURATION");
 
   RepairOptions repair_options;
   auto *repair =
@@ -225,6 +336,7 @@ int main(int argc, char **argv) {
   import
       ->add_option("--from", import_options.from,
                    "diesel, node-pg-migrate, golang-migrate, goose, dbmate or postgrator")
+      ->type_name("TOOL")
       ->required();
   import->add_option("source", import_options.source, "that tool's migrations directory")
       ->required();
@@ -234,7 +346,7 @@ int main(int argc, char **argv) {
                    "also record as applied what the tool's history table has applied");
   import->add_flag("-y,--yes", import_options.yes,
                    "with --adopt-history: confirm in a protected environment");
-  add_optional(*import, "--adopt-table", import_options.adopt_table,
+  add_optional(*import, "--adopt-table", import_options.adopt_table, "TABLE",
                "the tool's history table, [schema.]table (default: the tool's own)");
 
   NewOptions new_options;
@@ -257,7 +369,10 @@ int main(int argc, char **argv) {
   } catch (const CLI::CallForVersion &e) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
-    const std::string message = std::string(e.what()) + " (see migrate --help)";
+    const std::vector<CLI::App *> parsed = app.get_subcommands();
+    const std::string message = parse_problem(app, e) + " (see migrate " +
+                                (parsed.empty() ? "" : parsed.front()->get_name() + " ") +
+                                "--help)";
     std::cerr << "migrate: " << message << std::endl;
     if (const char *command = json_run_command(argc, argv)) {
       print_json_error(command, message, static_cast<int>(ExitCode::usage));

@@ -85,10 +85,17 @@ RunResult run_on_target(const Context &context, const RunOptions &run_options, R
   return run(*target.db, std::move(target.disk), run_options, reporter, first);
 }
 
+// The error for `text` given as `what` that is not a version; `expected` says what is.
+UsageError not_a_version(const char *what, const std::string &text, const char *expected) {
+  const bool zeros = text.size() == 14 && text.find_first_not_of('0') == std::string::npos;
+  return UsageError(std::string(what) + ": '" + text + "' is not a version (" +
+                    (zeros ? "all zeros" : expected) + ")");
+}
+
 Version version_of(const std::string &text, const char *what) {
   auto version = parse_version(text);
   if (!version) {
-    throw UsageError(std::string(what) + ": '" + text + "' is not a version (14 digits)");
+    throw not_a_version(what, text, "14 digits");
   }
   return *version;
 }
@@ -99,7 +106,7 @@ std::optional<Version> target_of(const MigrateOptions &options) {
   }
   auto target = parse_target(*options.to);
   if (!target) {
-    throw UsageError("--to: '" + *options.to + "' is not a version (14 digits, or 0)");
+    throw not_a_version("--to", *options.to, "14 digits, or 0");
   }
   return target;
 }

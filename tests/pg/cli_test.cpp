@@ -78,15 +78,57 @@ TEST_CASE("bad flags and bad configuration exit 2 and name the problem") {
     CHECK(result.code == 2);
     CHECK_THAT(result.err, Contains("--no-such-flag"));
   }
-  SECTION("a count below 1") {
-    auto result = run({"--dir", dir.path().string(), "down", "--count", "-1"});
-    CHECK(result.code == 2);
-    CHECK_THAT(result.err, Contains("--count"));
+  SECTION("a count below 1, or not a number") {
+    for (const char *count : {"-1", "0", "abc", "2147483648"}) {
+      auto result = run({"--dir", dir.path().string(), "down", "--count", count});
+      CHECK(result.code == 2);
+      CHECK(result.err == std::string("migrate: --count: must be a whole number from 1 to "
+                                      "2147483647, not '") +
+                              count + "' (see migrate down --help)\n");
+    }
+    auto positional = run({"--dir", dir.path().string(), "up", "0"});
+    CHECK(positional.code == 2);
+    CHECK_THAT(positional.err, Contains("N: must be a whole number from 1 to 2147483647, not '0'"));
+    auto limit = run({"log", "--limit", "1000001"});
+    CHECK(limit.code == 2);
+    CHECK_THAT(limit.err, Contains("--limit: must be a whole number from 1 to 1000000"));
   }
   SECTION("a bad --to") {
     auto result = run({"--dir", dir.path().string(), "up", "--to", "2024"});
     CHECK(result.code == 2);
-    CHECK_THAT(result.err, Contains("--to"));
+    CHECK(result.err == "migrate: --to: '2024' is not a version (14 digits, or 0)\n");
+    auto zeros = run({"--dir", dir.path().string(), "down", "--to", "00000000000000"});
+    CHECK(zeros.code == 2);
+    CHECK(zeros.err == "migrate: --to: '00000000000000' is not a version (all zeros)\n");
+    auto accept = run({"--dir", dir.path().string(), "accept", "00000000000000"});
+    CHECK(accept.code == 2);
+    CHECK(accept.err == "migrate: accept: '00000000000000' is not a version (all zeros)\n");
+  }
+  SECTION("no command, an unknown command, with the nearest one for a typo") {
+    auto none = run({"--dir", dir.path().string()});
+    CHECK(none.code == 2);
+    CHECK_THAT(none.err, Contains("no command given; one of: up, down, redo, plan, status"));
+    auto typo = run({"--dir", dir.path().string(), "stauts", "--json"});
+    CHECK(typo.code == 2);
+    CHECK(typo.err ==
+          "migrate: unknown command 'stauts'; did you mean 'status'? (see migrate --help)\n");
+    auto unknown = run({"frobnicate"});
+    CHECK(unknown.code == 2);
+    CHECK(unknown.err == "migrate: unknown command 'frobnicate' (see migrate --help)\n");
+  }
+  SECTION("an unknown option or an extra argument, with the command's help") {
+    auto typo = run({"--dir", dir.path().string(), "up", "--dryrun"});
+    CHECK(typo.code == 2);
+    CHECK(typo.err == "migrate: unknown option '--dryrun'; did you mean '--dry-run'? (see "
+                      "migrate up --help)\n");
+    auto global = run({"--databse-url=x", "status"});
+    CHECK(global.code == 2);
+    CHECK_THAT(global.err, Contains("unknown option '--databse-url'; did you mean "
+                                    "'--database-url'? (see migrate status --help)"));
+    auto extra = run({"status", "extra"});
+    CHECK(extra.code == 2);
+    CHECK(extra.err ==
+          "migrate: unexpected argument 'extra' for status (see migrate status --help)\n");
   }
   SECTION("an unknown key in the configuration file, with file:line:col") {
     write_file(dir.path() / "migrate.yaml",
