@@ -6,6 +6,7 @@
 #include "migrate/error.hpp"
 #include "migrate/pq_batch.hpp"
 #include "migrate/server_message.hpp"
+#include "migrate/utf8.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -20,14 +21,6 @@
 namespace migrate {
 
 namespace {
-
-std::size_t utf8_length(std::string_view text) {
-  std::size_t n = 0;
-  for (unsigned char c : text) {
-    n += (c & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
 
 std::string ms_literal(std::chrono::milliseconds value) {
   return "'" + std::to_string(value.count()) + "ms'";
@@ -50,6 +43,21 @@ std::optional<std::pair<std::size_t, std::size_t>> locate(const std::vector<std:
     offset += length + 2; // "; "
   }
   return std::nullopt;
+}
+
+// The 1-based character position in run_batch's text ("q0; q1; ...") of the first byte
+// sequence that is not UTF-8, 0 for none. The server refuses such a query whole (SQLSTATE
+// 22021) and gives no position.
+std::size_t invalid_utf8_position(const std::vector<std::string> &queries) {
+  std::size_t offset = 0;
+  for (const std::string_view query : queries) {
+    const std::size_t bad = first_invalid_utf8(query);
+    if (bad != std::string_view::npos) {
+      return offset + utf8_length(query.substr(0, bad)) + 1;
+    }
+    offset += utf8_length(query) + 2; // "; "
+  }
+  return 0;
 }
 
 // libpqxx's asynchronous connection policy, remembering the libpq connection it
@@ -658,8 +666,13 @@ private:
     StepFailure failure;
     failure.sqlstate = e.sqlstate();
     parse_server_message(redacted(e.text()), failure);
+    std::size_t reported = e.position();
+    if (reported == 0 && failure.sqlstate == "22021" &&
+        e.text().find("\"UTF8\"") != std::string::npos) {
+      reported = invalid_utf8_position(queries); // where the client encoding's check failed
+    }
     std::size_t position = 0;
-    if (const auto at = locate(queries, e.position())) {
+    if (const auto at = locate(queries, reported)) {
       failed = at->first;
       position = at->second;
     }

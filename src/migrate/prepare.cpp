@@ -4,6 +4,8 @@
 #include "migrate/sha256.hpp"
 #include "migrate/source.hpp"
 
+#include <algorithm>
+
 namespace migrate {
 
 namespace {
@@ -15,6 +17,13 @@ std::string at(const PreparedStep &prepared, const Statement &statement) {
 void check_statements(const PreparedStep &prepared) {
   for (const auto &statement : prepared.statements) {
     const std::string_view text = statement_text(prepared.sql, statement);
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+      const auto newlines = std::count(text.begin(), text.begin() + nul, '\n');
+      throw TreeError(prepared.file.string() + ":" +
+                      std::to_string(statement.line + static_cast<std::size_t>(newlines)) +
+                      ": a NUL byte inside a statement; PostgreSQL takes none in SQL text (the "
+                      "statement would end there); remove it");
+    }
     const StatementClass kind = classify_statement(text);
     if (kind == StatementClass::transaction_control) {
       throw TreeError(at(prepared, statement) + ": " + statement_kind(text) +

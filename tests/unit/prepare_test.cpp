@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 using namespace migrate;
+using namespace std::string_literals;
 using Catch::Contains;
 using migrate_test::TempDir;
 using migrate_test::write_file;
@@ -41,6 +42,23 @@ TEST_CASE("prepare_step refuses a stray file next to up.sql", "[prepare]") {
   REQUIRE_THROWS_AS(prepare_step(up_step(tmp), {}), TreeError);
   REQUIRE_THROWS_WITH(prepare_step(up_step(tmp), {}),
                       Contains((tmp / "20240101000000_one/seed.sql").string()));
+}
+
+TEST_CASE("prepare_step refuses a NUL byte inside a statement, at its line", "[prepare]") {
+  TempDir tmp;
+  // libpq sends a query as a C string: the statement (and what follows it in the same
+  // message) would be cut at the NUL.
+  write_file(tmp / "20240101000000_one/up.sql",
+             "CREATE TABLE a (id int);\nCREATE TABLE b (id int -- note\n, x int -- \0 cut\n);\n"s);
+  REQUIRE_THROWS_MATCHES(prepare_step(up_step(tmp), {}), TreeError,
+                         Catch::Matchers::Message(
+                             (tmp / "20240101000000_one/up.sql").string() +
+                             ":3: a NUL byte inside a statement; PostgreSQL takes none in SQL text "
+                             "(the statement would end there); remove it"));
+  // Between statements (in a comment the statement texts leave out) it is harmless.
+  write_file(tmp / "20240101000000_one/up.sql",
+             "CREATE TABLE a (id int);\n-- \0\nCREATE TABLE b ();\n"s);
+  CHECK(prepare_step(up_step(tmp), {}).statements.size() == 2);
 }
 
 TEST_CASE("a checked step reloads as it was checked", "[prepare]") {
