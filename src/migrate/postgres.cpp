@@ -459,20 +459,20 @@ public:
   }
 
   void mark_running(Direction direction, const AppliedMigration &row) override {
-    write_history({m_sql.mark_running(direction, row)});
+    write_history_row(m_sql.mark_running(direction, row), row.version);
   }
 
   void set_progress(Version version, std::size_t done) override {
-    write_history({m_sql.set_progress(version, done)});
+    write_history_row(m_sql.set_progress(version, done), version);
   }
 
   void finish_running(Direction direction, const AppliedMigration &row,
                       std::chrono::milliseconds elapsed, const std::string &client) override {
-    write_history({m_sql.finish_running(direction, row, elapsed, client)});
+    write_history_row(m_sql.finish_running(direction, row, elapsed, client), row.version);
   }
 
   void abandon_running(Direction direction, Version version) override {
-    write_history({m_sql.abandon_running(direction, version)});
+    write_history_row(m_sql.abandon_running(direction, version), version);
   }
 
   void record_event(const Event &event) override { write_history({m_sql.insert_event(event)}); }
@@ -518,12 +518,28 @@ public:
   }
 
 private:
-  void write_history(const std::vector<std::string> &statements) {
+  // write_history of `statement`, which must change exactly one row: the history row of
+  // `version` (and its event). Throws Error when it changed none: the row was deleted, or
+  // left its state, behind migrate's back while the migration ran.
+  void write_history_row(const std::string &statement, Version version) {
+    if (write_history({statement}).at(0) != 1) {
+      throw Error(ExitCode::failure,
+                  "writing the history table " + m_sql.table().qualified() + ": the row of " +
+                      format_version(version) +
+                      " is gone or was changed while the migration ran (by the migration "
+                      "itself, or by someone else after the migration lock was released); " +
+                      "check with migrate status");
+    }
+  }
+
+  // Runs `statements` in one transaction; returns the rows each one changed.
+  std::vector<std::uint64_t> write_history(const std::vector<std::string> &statements) {
     std::vector<std::string> queries{"BEGIN"};
     queries.insert(queries.end(), statements.begin(), statements.end());
     queries.emplace_back("COMMIT");
+    std::vector<std::uint64_t> affected;
     try {
-      if (auto failure = run_batch(queries, 1, statements.size())) {
+      if (auto failure = run_batch(queries, 1, statements.size(), nullptr, &affected)) {
         pqxx::nontransaction tx{*m_conn};
         tx.exec("ROLLBACK");
         throw Error(ExitCode::failure, "writing the history table " + m_sql.table().qualified() +
@@ -532,6 +548,7 @@ private:
     } catch (const pqxx::broken_connection &e) {
       throw lost(e, "writing the history table");
     }
+    return {affected.begin() + 1, affected.begin() + 1 + statements.size()}; // not BEGIN/COMMIT
   }
 
   std::vector<std::string> invalid_indexes() override {
@@ -622,10 +639,12 @@ private:
   // queries joined by "; ") and finds which one failed, if any. Queries
   // [first_statement, first_statement + statement_count) are the file's; the
   // next one is the history row, anything after it the COMMIT. With
-  // `completed`, stores there how many queries ran to completion.
+  // `completed`, stores there how many queries ran to completion; with
+  // `affected`, the rows each of those inserted, updated or deleted.
   std::optional<StepFailure> run_batch(const std::vector<std::string> &queries,
                                        std::size_t first_statement, std::size_t statement_count,
-                                       std::size_t *completed = nullptr) {
+                                       std::size_t *completed = nullptr,
+                                       std::vector<std::uint64_t> *affected = nullptr) {
     std::string sql;
     for (const auto &query : queries) {
       if (!sql.empty()) {
@@ -637,7 +656,11 @@ private:
       PqBatch batch(m_conn->raw(), sql);
       for (std::size_t i = 0; i < queries.size(); ++i) {
         try {
-          batch.next_done();
+          std::uint64_t rows = 0;
+          batch.next_done(&rows);
+          if (affected != nullptr) {
+            affected->push_back(rows);
+          }
         } catch (const PqError &e) {
           if (e.lost()) {
             throw;

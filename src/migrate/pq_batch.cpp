@@ -112,12 +112,15 @@ PqResult PqBatch::next_rows() {
   return rows;
 }
 
-bool PqBatch::next_done() {
+bool PqBatch::next_done(std::uint64_t *affected) {
   pg_result *result = next_result();
   if (result == nullptr) {
     return false;
   }
   const ExecStatusType status = PQresultStatus(result);
+  if (affected != nullptr) {
+    *affected = std::strtoull(PQcmdTuples(result), nullptr, 10); // "" for no count: 0
+  }
   PQclear(result);
   if (status == PGRES_COPY_OUT) {
     if (!skip_copy(m_conn)) {

@@ -7,6 +7,7 @@
 // counting results or from the server's error position. Part of the PostgreSQL seam
 // (postgres.cpp is its only user).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -74,8 +75,9 @@ public:
   // Waits for the next statement to finish, whatever it returns (rows are dropped, a
   // COPY TO STDOUT read and dropped, a COPY FROM STDIN refused: a batch has no data to
   // send). False when the batch has no statement left. Throws PqError when the statement
-  // failed; after a failure the server runs nothing more of the batch.
-  bool next_done();
+  // failed; after a failure the server runs nothing more of the batch. With `affected`,
+  // stores there the rows the statement inserted, updated or deleted (0 for others).
+  bool next_done(std::uint64_t *affected = nullptr);
 
   // The next statement, a COPY ... TO STDOUT: hands each line (with its '\n') to `line`, then
   // returns the number of lines. Throws PqError as next_rows() does; a throw from `line`

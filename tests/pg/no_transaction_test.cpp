@@ -450,3 +450,25 @@ TEST_CASE("a no-transaction migration still running elsewhere is not called stop
   CHECK(after.code == 8);
   CHECK_THAT(after.err, Contains("20240101000000_nt stopped half-way while applying"));
 }
+
+TEST_CASE("a no-transaction step whose history row disappears while it runs is not called done") {
+  // Each of its history writes must change its one row: a row deleted behind migrate's back
+  // (here by the migration itself) fails the run instead of reporting it applied.
+  TempDb db;
+  TempDir dir;
+  write_table_t(dir.path());
+  write_migration(dir.path(), "20240102000000_eraser",
+                  std::string(k_marker) +
+                      "CREATE TABLE erased (id int);\n"
+                      "DELETE FROM migration_history WHERE version = '20240102000000';\n"
+                      "CREATE TABLE after_it (id int);\n",
+                  std::nullopt);
+  const auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 1);
+  CHECK_THAT(up.err, Contains("writing the history table public.migration_history: the row of "
+                              "20240102000000 is gone or was changed while the migration ran"));
+  CHECK(up.out.find("applied 2 migrations") == std::string::npos);
+  CHECK(db.table_exists("erased"));
+  CHECK_FALSE(db.table_exists("after_it")); // it stopped at the first write that found no row
+  CHECK(history(db) == "20240101000000:applied:0");
+}
