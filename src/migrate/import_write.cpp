@@ -3,11 +3,11 @@
 
 #include "migrate/error.hpp"
 #include "migrate/import.hpp"
+#include "migrate/new_files.hpp"
 #include "migrate/source.hpp"
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,32 +18,10 @@ namespace migrate {
 
 namespace {
 
-void write_new_file(const fs::path &path, const std::string &content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    throw Error(ExitCode::failure, path.string() + ": cannot create: " + std::strerror(errno));
-  }
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw Error(ExitCode::failure, path.string() + ": cannot write: " + std::strerror(saved));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) {
-    throw Error(ExitCode::failure, path.string() + ": cannot write: " + std::strerror(errno));
-  }
-}
-
-void make_dir(const fs::path &path) {
+// Creates the directory `path`, or throws Error naming `shown`.
+void make_dir(const fs::path &path, const fs::path &shown) {
   if (::mkdir(path.c_str(), 0777) != 0) {
-    throw Error(ExitCode::failure, path.string() + ": cannot create: " + std::strerror(errno));
+    throw Error(ExitCode::failure, shown.string() + ": cannot create: " + std::strerror(errno));
   }
 }
 
@@ -84,34 +62,34 @@ std::vector<fs::path> write_imported(const std::vector<ImportedMigration> &migra
                                      const fs::path &target_dir) {
   check_target(migrations, target_dir);
   std::error_code ec;
-  fs::create_directories(target_dir, ec);
+  const bool created_target = fs::create_directories(target_dir, ec);
   if (ec) {
     throw Error(ExitCode::failure, target_dir.string() + ": cannot create: " + ec.message());
   }
   // Hidden, so read_tree() ignores it even if this process dies half-way.
   const fs::path staging = target_dir / (".migrate-import-" + std::to_string(::getpid()));
-  make_dir(staging);
   std::vector<std::pair<fs::path, fs::path>> moved;
   std::vector<fs::path> created;
   try {
+    // A `new` in the same directory waits, so it cannot take a version being imported.
+    const DirectoryLock locked(target_dir);
+    check_target(migrations, target_dir); // again, under the lock
+    fs::remove_all(staging, ec);          // only a crashed run's leftover can be there
+    make_dir(staging, staging);
     for (const ImportedMigration &m : migrations) {
       const fs::path dir = staging / m.id();
-      make_dir(dir);
-      write_new_file(dir / "up.sql", m.up);
+      make_dir(dir, target_dir / m.id());
+      // Errors name the files as they will be called, not the hidden staging directory.
+      write_new_file(dir / "up.sql", m.up, target_dir / m.id() / "up.sql");
       if (m.down) {
-        write_new_file(dir / "down.sql", *m.down);
+        write_new_file(dir / "down.sql", *m.down, target_dir / m.id() / "down.sql");
       }
     }
     for (const ImportedMigration &m : migrations) {
       const fs::path from = staging / m.id();
       const fs::path to = target_dir / m.id();
-      // rename() would replace an empty directory; nothing may be replaced.
-      if (fs::exists(fs::symlink_status(to))) {
+      if (!move_into_place(from, to)) {
         throw UsageError(to.string() + ": already exists; migrate import never overwrites");
-      }
-      fs::rename(from, to, ec);
-      if (ec) {
-        throw Error(ExitCode::failure, to.string() + ": cannot create: " + ec.message());
       }
       moved.emplace_back(from, to);
       created.push_back(to);
@@ -119,6 +97,9 @@ std::vector<fs::path> write_imported(const std::vector<ImportedMigration> &migra
   } catch (...) {
     undo_moves(moved);
     fs::remove_all(staging, ec);
+    if (created_target) {
+      fs::remove(target_dir, ec); // only when still empty
+    }
     throw;
   }
   fs::remove_all(staging, ec);

@@ -2,6 +2,7 @@
 
 #include "migrate/checksum_cache.hpp"
 #include "migrate/error.hpp"
+#include "migrate/new_files.hpp"
 #include "migrate/sha256.hpp"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -169,26 +169,6 @@ std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations,
   stats.cached = cached.load();
   stats.hashed = migrations.size() - stats.cached;
   return errors;
-}
-
-void write_new_file(const fs::path &path, const std::string &content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    throw Error(ExitCode::failure, path.string() + ": cannot create: " + std::strerror(errno));
-  }
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw Error(ExitCode::failure, path.string() + ": cannot write: " + std::strerror(saved));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) {
-    throw Error(ExitCode::failure, path.string() + ": cannot write: " + std::strerror(errno));
-  }
 }
 
 } // namespace
@@ -384,10 +364,7 @@ fs::path create_migration(const fs::path &dir, const std::string &name, std::tim
   }
   // Two `new` at once must not pick the same version: the versions taken are read, and the
   // migration created, under an exclusive lock on the directory.
-  const DirFd locked(dir);
-  if (locked.get() < 0 || ::flock(locked.get(), LOCK_EX) != 0) {
-    throw Error(ExitCode::failure, dir.string() + ": cannot lock: " + std::strerror(errno));
-  }
+  const DirectoryLock locked(dir);
   std::unordered_set<Version> taken;
   for (const auto &migration : read_tree(dir)) {
     taken.insert(migration.version);
@@ -399,37 +376,27 @@ fs::path create_migration(const fs::path &dir, const std::string &name, std::tim
   if (::mkdir(staging.c_str(), 0777) != 0) {
     throw Error(ExitCode::failure, staging.string() + ": cannot create: " + std::strerror(errno));
   }
-  try {
-    write_new_file(staging / "up.sql", templates.up);
-    write_new_file(staging / "down.sql", templates.down);
-  } catch (...) {
-    fs::remove_all(staging, ec);
-    throw;
-  }
   Version version = version_from_time(now);
-  for (;;) {
+  const auto target_of = [&]() {
     while (taken.count(version) != 0) {
       version = next_second(version);
     }
-    const fs::path target = dir / (format_version(version) + "_" + slug);
-    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-      return target;
-    }
-    if (errno == EINVAL && ::access(target.c_str(), F_OK) != 0) {
-      // A filesystem without RENAME_NOREPLACE: under the lock, "absent" cannot go stale
-      // for another `new`.
-      if (::rename(staging.c_str(), target.c_str()) == 0) {
+    return dir / (format_version(version) + "_" + slug);
+  };
+  try {
+    const fs::path shown = target_of(); // errors name the files as they will be called
+    write_new_file(staging / "up.sql", templates.up, shown / "up.sql");
+    write_new_file(staging / "down.sql", templates.down, shown / "down.sql");
+    for (;;) {
+      const fs::path target = target_of();
+      if (move_into_place(staging, target)) {
         return target;
       }
-    } else if (errno == EINVAL) {
-      errno = EEXIST;
+      taken.insert(version);
     }
-    if (errno != EEXIST) {
-      const int error = errno;
-      fs::remove_all(staging, ec);
-      throw Error(ExitCode::failure, target.string() + ": cannot create: " + std::strerror(error));
-    }
-    taken.insert(version);
+  } catch (...) {
+    fs::remove_all(staging, ec);
+    throw;
   }
 }
 

@@ -8,6 +8,7 @@
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -164,6 +165,31 @@ TEST_CASE("write_imported writes our layout and never overwrites", "[import]") {
     write_file(target / "stray.txt", "x\n");
     CHECK_THROWS_AS(write_imported(result.migrations, target), TreeError);
   }
+  SECTION("a failure while writing leaves no directory it created, and names the final path") {
+    // Two migrations with the same directory name: the second cannot be staged.
+    auto twice = result.migrations;
+    twice.push_back(twice.front());
+    CHECK_THROWS_WITH(write_imported(twice, target),
+                      (target / "20240101000000_a").string() + ": cannot create: File exists");
+    CHECK_FALSE(fs::exists(target));
+    // An existing directory stays, empty as it was.
+    fs::create_directories(target);
+    CHECK_THROWS_AS(write_imported(twice, target), Error);
+    CHECK(fs::is_empty(target));
+  }
+}
+
+TEST_CASE("a staging directory left by a crashed import with the same pid is cleared first",
+          "[import]") {
+  TempDir src;
+  TempDir out;
+  write_file(src / "20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n");
+  const ImportResult result = read_foreign(SourceTool::dbmate, src.path());
+  const fs::path stale = out / (".migrate-import-" + std::to_string(::getpid()));
+  write_file(stale / "20240101000000_a/up.sql", "SELECT 0;\n");
+  write_imported(result.migrations, out.path());
+  CHECK(read_file(out / "20240101000000_a/up.sql") == "SELECT 1;\n");
+  CHECK_FALSE(fs::exists(stale));
 }
 
 TEST_CASE("the crates.io diesel corpus imports whole and in order", "[import][corpus]") {
