@@ -162,6 +162,9 @@ int migrate_json(const Context &context, const MigrateOptions &options, Directio
                  bool redo, const char *command) {
   const auto start = std::chrono::steady_clock::now();
   JsonRunReporter reporter(std::cerr);
+  for (const std::string &warning : context.settings.warnings) {
+    reporter.add_printed_warning(warning); // printed by main already
+  }
   std::optional<std::string> error;
   int code = 0;
   std::size_t kept = 0;
@@ -388,7 +391,11 @@ int run_config(const Context &context, const ConfigOptions &options) {
                                        : json_string(*row.value));
       std::cout << ",\"origin\":" << json_string(settings.origins.at(row.key)) << "}";
     }
-    std::cout << "}" << std::endl;
+    std::cout << ",\"warnings\":[";
+    for (std::size_t i = 0; i < settings.warnings.size(); ++i) {
+      std::cout << (i == 0 ? "" : ",") << json_string(settings.warnings[i]);
+    }
+    std::cout << "]}" << std::endl;
     return 0;
   }
   std::cout << "# configuration file: " << (file.empty() ? "none" : file) << "\n";

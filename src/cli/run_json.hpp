@@ -22,6 +22,9 @@ public:
   void step_started(const Step &, std::size_t, std::size_t) override {}
   void step_done(const Step &step, std::chrono::milliseconds elapsed) override;
   void warning(const std::string &message) override;
+  // Adds to the document's warnings one that was printed on stderr before the run (the
+  // settings' own), without printing it again.
+  void add_printed_warning(const std::string &message) { m_warnings.push_back(message); }
   void retrying(const Step &step, const StepFailure &failure, unsigned attempt,
                 std::chrono::milliseconds delay) override;
 

@@ -53,8 +53,14 @@ std::string interpolate(const std::string &value, const std::string &location,
   return out;
 }
 
-std::string scalar(const YAML::Node &node, const std::string &key, const fs::path &path,
+// The value of `key` (whose name is `key_node`) with its ${VAR}s replaced.
+std::string scalar(const YAML::Node &key_node, const YAML::Node &node, const fs::path &path,
                    const EnvLookup &lookup) {
+  const std::string key = key_node.Scalar();
+  if (node.IsNull()) {
+    // `key:` with nothing after it: yaml-cpp marks the null where the next token starts.
+    throw UsageError(where(path, key_node.Mark()) + ": " + key + " has no value");
+  }
   if (!node.IsScalar()) {
     throw UsageError(where(path, node.Mark()) + ": " + key + " must be a single value");
   }
@@ -261,11 +267,14 @@ std::vector<std::string> find_literal_passwords(const YAML::Node &root, const fs
   return found;
 }
 
-bool boolean(const YAML::Node &node, const std::string &key, const fs::path &path) {
-  if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
-    return node.Scalar() == "true";
+bool boolean(const YAML::Node &key_node, const YAML::Node &node, const fs::path &path,
+             const EnvLookup &lookup) {
+  const std::string value = scalar(key_node, node, path, lookup);
+  if (value == "true" || value == "false") {
+    return value == "true";
   }
-  throw UsageError(where(path, node.Mark()) + ": " + key + " must be true or false");
+  throw UsageError(where(path, node.Mark()) + ": " + key_node.Scalar() +
+                   " must be true or false, not '" + value + "'");
 }
 
 } // namespace
@@ -273,6 +282,10 @@ bool boolean(const YAML::Node &node, const std::string &key, const fs::path &pat
 ConfigFile load_config_file(const fs::path &path, const std::string &env, const EnvLookup &lookup,
                             bool must_exist) {
   const YAML::Node root = parse_yaml(path, read_config_text(path));
+  if (root.IsNull()) {
+    throw UsageError(path.string() + ": the configuration file is empty; expected a map of "
+                                     "environments (e.g. development:, production:)");
+  }
   if (!root.IsMap()) {
     throw UsageError(where(path, root.Mark()) +
                      ": expected a map of environments (e.g. development:, production:)");
@@ -313,29 +326,29 @@ ConfigFile load_config_file(const fs::path &path, const std::string &env, const 
     const std::string key = entry.first.Scalar();
     const YAML::Node &value = entry.second;
     if (k_params.count(key) != 0) {
-      config.params[key] = scalar(value, key, path, lookup);
+      config.params[key] = scalar(entry.first, value, path, lookup);
     } else if (key == "url") {
-      config.url = scalar(value, key, path, lookup);
+      config.url = scalar(entry.first, value, path, lookup);
     } else if (key == "dir") {
-      config.dir = base / scalar(value, key, path, lookup);
+      config.dir = base / scalar(entry.first, value, path, lookup);
     } else if (key == "templates") {
-      config.templates = base / scalar(value, key, path, lookup);
+      config.templates = base / scalar(entry.first, value, path, lookup);
     } else if (key == "history_table") {
-      config.history_table = scalar(value, key, path, lookup);
+      config.history_table = scalar(entry.first, value, path, lookup);
     } else if (key == "lock_timeout") {
       config.lock_timeout =
-          parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+          parse_duration(scalar(entry.first, value, path, lookup), where(path, value.Mark()));
     } else if (key == "ddl_lock_timeout") {
       config.ddl_lock_timeout =
-          parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+          parse_duration(scalar(entry.first, value, path, lookup), where(path, value.Mark()));
     } else if (key == "statement_timeout") {
       config.statement_timeout =
-          parse_duration(scalar(value, key, path, lookup), where(path, value.Mark()));
+          parse_duration(scalar(entry.first, value, path, lookup), where(path, value.Mark()));
     } else if (key == "lock_retries") {
       config.lock_retries =
-          parse_count(scalar(value, key, path, lookup), where(path, value.Mark()));
+          parse_count(scalar(entry.first, value, path, lookup), where(path, value.Mark()));
     } else if (key == "protected") {
-      config.protected_env = boolean(value, key, path);
+      config.protected_env = boolean(entry.first, value, path, lookup);
     } else {
       throw UsageError(where(path, entry.first.Mark()) + ": unknown key '" + key +
                        "' (known: url, host, port, dbname, user, password, sslmode, "

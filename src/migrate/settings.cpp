@@ -140,38 +140,46 @@ Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
     settings.dir = config.dir.value_or("migrations");
     origins["dir"] = file_or_default("dir");
   }
+  // A bad name is reported with where it came from: a flag, a variable, file:line:col.
+  const auto history_table = [](const std::string &name, const std::string &origin) {
+    try {
+      return parse_history_table(name);
+    } catch (const UsageError &e) {
+      throw UsageError(origin + ": " + e.what());
+    }
+  };
   if (auto table = given(flags.history_table, "--history-table", "MIGRATE_HISTORY_TABLE")) {
-    settings.history = parse_history_table(table->value);
+    settings.history = history_table(table->value, table->origin);
     origins["history_table"] = table->origin;
   } else {
     if (config.history_table) {
-      settings.history = parse_history_table(*config.history_table);
+      settings.history = history_table(*config.history_table, file_or_default("history_table"));
     }
     origins["history_table"] = file_or_default("history_table");
   }
   if (auto timeout = given(flags.lock_timeout, "--lock-timeout", "MIGRATE_LOCK_TIMEOUT")) {
-    settings.lock_timeout = parse_duration(timeout->value, "--lock-timeout");
+    settings.lock_timeout = parse_duration(timeout->value, timeout->origin);
     origins["lock_timeout"] = timeout->origin;
   } else {
     settings.lock_timeout = config.lock_timeout.value_or(settings.lock_timeout);
     origins["lock_timeout"] = file_or_default("lock_timeout");
   }
   if (auto timeout = given(flags.ddl_lock_timeout, "--ddl-lock-timeout", nullptr)) {
-    settings.ddl_lock_timeout = parse_duration(timeout->value, "--ddl-lock-timeout");
+    settings.ddl_lock_timeout = parse_duration(timeout->value, timeout->origin);
     origins["ddl_lock_timeout"] = timeout->origin;
   } else {
     settings.ddl_lock_timeout = config.ddl_lock_timeout;
     origins["ddl_lock_timeout"] = file_or_default("ddl_lock_timeout");
   }
   if (auto timeout = given(flags.statement_timeout, "--statement-timeout", nullptr)) {
-    settings.statement_timeout = parse_duration(timeout->value, "--statement-timeout");
+    settings.statement_timeout = parse_duration(timeout->value, timeout->origin);
     origins["statement_timeout"] = timeout->origin;
   } else {
     settings.statement_timeout = config.statement_timeout;
     origins["statement_timeout"] = file_or_default("statement_timeout");
   }
   if (auto retries = given(flags.lock_retries, "--lock-retries", nullptr)) {
-    settings.lock_retries = parse_count(retries->value, "--lock-retries");
+    settings.lock_retries = parse_count(retries->value, retries->origin);
     origins["lock_retries"] = retries->origin;
   } else {
     settings.lock_retries = config.lock_retries.value_or(0);

@@ -131,6 +131,13 @@ TEST_CASE("config prints the effective settings, where each comes from, password
                                     ":2:8: a literal password in a file that others can read "
                                     "(mode 0644)"));
     CHECK(warned.all().find("Pa55-literal") == std::string::npos);
+    // --json carries it in "warnings" too.
+    auto json_warned = run({"--config", file.string(), "config", "--json"}, {{"DATABASE_URL", ""}});
+    CHECK(JsonCheck::valid(json_warned.out));
+    CHECK_THAT(json_warned.out, Contains("\"warnings\":[\"" + file.string() +
+                                         ":2:8: a literal password in a file that others can "
+                                         "read (mode 0644)"));
+    CHECK(json_warned.out.find("Pa55-literal") == std::string::npos);
   }
 }
 

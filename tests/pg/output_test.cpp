@@ -206,3 +206,27 @@ TEST_CASE("up/down --json print their error document for errors found before the
     CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 1); // one document
   }
 }
+
+TEST_CASE("up --json carries the settings' warnings in its document") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);\n", std::nullopt);
+  // Local connections of the test cluster need no password: the one in the file is only
+  // there to be warned about.
+  TempDir conf;
+  const auto file = conf.path() / "migrate.yaml";
+  write_file(file,
+             "development:\n  dbname: " + db.conninfo().substr(7) + "\n  password: Pa55-in-file\n");
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::others_read);
+  auto result = run({"--config", file.string(), "--dir", dir.path().string(), "up", "--json"},
+                    {{"DATABASE_URL", ""}});
+  INFO(result.all());
+  CHECK(result.code == 0);
+  CHECK(JsonCheck::valid(result.out));
+  CHECK_THAT(result.out, Contains("\"warnings\":[\"" + file.string() +
+                                  ":3:13: a literal password in a file that others can read"));
+  CHECK(result.all().find("Pa55-in-file") == std::string::npos);
+  CHECK(db.table_exists("one"));
+}

@@ -181,6 +181,19 @@ TEST_CASE("load_config refuses wrong shapes", "[config]") {
     REQUIRE_THROWS_AS(load_config(path, "development", k_no_env, true), UsageError);
     REQUIRE_THROWS_WITH(load_config(path, "development", k_no_env, true), Contains(path.string()));
   }
+  SECTION("a key with no value, at the key's own line") {
+    const auto path = config_file(tmp, "development:\n"
+                                       "  url:\n"
+                                       "  dir: db\n");
+    REQUIRE_THROWS_WITH(load_config(path, "development", k_no_env, true),
+                        path.string() + ":2:3: url has no value");
+  }
+  SECTION("an empty file") {
+    const auto path = config_file(tmp, "");
+    REQUIRE_THROWS_WITH(load_config(path, "development", k_no_env, false),
+                        path.string() + ": the configuration file is empty; expected a map of "
+                                        "environments (e.g. development:, production:)");
+  }
   SECTION("an unreadable file") {
     const fs::path missing = tmp / "missing.yaml";
     REQUIRE_THROWS_AS(load_config(missing, "development", k_no_env, false), UsageError);
@@ -324,7 +337,21 @@ TEST_CASE("load_config reads protected and records where each key was written", 
   CHECK_FALSE(load_config(path, "staging", k_no_env, true).protected_env);
   CHECK_FALSE(load_config(path, "development", k_no_env, false).protected_env);
   REQUIRE_THROWS_WITH(load_config(path, "bad", k_no_env, true),
-                      Contains("migrate.yaml:7:14: protected must be true or false"));
+                      Contains("migrate.yaml:7:14: protected must be true or false, not 'yes "
+                               "please'"));
+}
+
+TEST_CASE("load_config interpolates protected like every other value", "[config]") {
+  TempDir tmp;
+  const auto path = config_file(tmp, "production:\n"
+                                     "  protected: ${PROTECT}\n");
+  CHECK(load_config(path, "production", fake_env({{"PROTECT", "true"}}), true).protected_env);
+  CHECK_FALSE(
+      load_config(path, "production", fake_env({{"PROTECT", "false"}}), true).protected_env);
+  REQUIRE_THROWS_WITH(load_config(path, "production", fake_env({{"PROTECT", "1"}}), true),
+                      path.string() + ":2:14: protected must be true or false, not '1'");
+  REQUIRE_THROWS_WITH(load_config(path, "production", k_no_env, true),
+                      Contains(":2:14: environment variable PROTECT is not set"));
 }
 
 TEST_CASE("load_config_file finds literal passwords in every environment", "[config]") {

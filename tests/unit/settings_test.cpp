@@ -235,21 +235,30 @@ TEST_CASE("resolve_settings: refusals of bad values", "[settings]") {
       REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({})), UsageError);
     }
   }
-  SECTION("bad history table from the environment") {
+  SECTION("bad history table from the environment, named") {
     REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({{"MIGRATE_HISTORY_TABLE", "a;b"}})),
                       UsageError);
+    REQUIRE_THROWS_WITH(resolve_settings(s.flags, fake_env({{"MIGRATE_HISTORY_TABLE", "a;b"}})),
+                        Contains("MIGRATE_HISTORY_TABLE: history table 'a;b' must be"));
   }
-  SECTION("bad history table from the file") {
+  SECTION("bad history table from the file, at its file:line:col") {
     write_file(s.tmp / "bad.yaml", "development:\n  history_table: \"drop table\"\n");
     s.flags.config_file = (s.tmp / "bad.yaml").string();
     REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({})), UsageError);
+    REQUIRE_THROWS_WITH(
+        resolve_settings(s.flags, fake_env({})),
+        Contains((s.tmp / "bad.yaml").string() + ":2:18: history table 'drop table' must be"));
   }
-  SECTION("bad lock timeout") {
+  SECTION("bad lock timeout, named as the user gave it") {
     s.flags.lock_timeout = "soon";
     REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({})), UsageError);
+    REQUIRE_THROWS_WITH(resolve_settings(s.flags, fake_env({})),
+                        Contains("--lock-timeout: 'soon' is not a duration"));
     s.flags.lock_timeout.reset();
     REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({{"MIGRATE_LOCK_TIMEOUT", "10"}})),
                       UsageError);
+    REQUIRE_THROWS_WITH(resolve_settings(s.flags, fake_env({{"MIGRATE_LOCK_TIMEOUT", "10"}})),
+                        Contains("MIGRATE_LOCK_TIMEOUT: '10' is not a duration"));
   }
 }
 
