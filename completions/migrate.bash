@@ -96,7 +96,10 @@ _migrate() {
     return
     ;;
   --to)
-    COMPREPLY=($(compgen -W "0 $(_migrate_versions)" -- "$cur"))
+    # 0 (before the first migration) is a target for down and plan, not for up.
+    local zero=0
+    [[ " ${words[*]} " == *" up "* && " ${words[*]} " != *" plan "* ]] && zero=
+    COMPREPLY=($(compgen -W "$zero $(_migrate_versions)" -- "$cur"))
     return
     ;;
   --database-url | --history-table | --lock-retries | --count | --limit | --adopt-table)
@@ -194,7 +197,7 @@ _migrate() {
   esac
 
   if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "$opts -h --help $global_opts" -- "$cur"))
+    COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur")) # global_opts has -h --help
   elif [[ -n $args ]]; then
     COMPREPLY=($(compgen -W "$args" -- "$cur"))
   fi

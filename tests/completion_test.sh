@@ -99,6 +99,9 @@ expect "--applied" migrate repair --ap
 expect "20240101000000 20240202000000" migrate -m db accept ""
 expect "20240101000000 20240202000000" migrate baseline --dir=db ""
 expect "0 20240101000000 20240202000000" migrate down --dir db --to ""
+expect "20240101000000 20240202000000" migrate up --dir db --to ""     # up --to 0 is refused
+expect "0 20240101000000 20240202000000" migrate plan up --dir db --to ""
+expect "--help --history-table" migrate new --h                       # each once
 expect "down redo up" migrate plan ""
 expect "bash zsh" migrate completion ""
 expect "dbmate diesel golang-migrate goose node-pg-migrate postgrator" migrate import --from ""
