@@ -5,6 +5,8 @@
 #include "migrate/import.hpp"
 #include "migrate/lock.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 
 namespace fs = std::filesystem;
@@ -90,7 +92,15 @@ int run_import(const Context &context, const ImportOptions &options, std::ostrea
   const fs::path &migrations_dir = context.settings.dir;
   const auto tool = parse_tool(options.from);
   if (!tool) {
-    throw UsageError("--from: unknown tool '" + options.from + "' (known: " + tool_names() + ")");
+    std::string lower = options.from;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // Flyway is converted by hand (dotted versions, repeatable scripts): say where.
+    const std::string hint = lower == "flyway" ? "; Flyway is converted by hand, see "
+                                                 "docs/migrating-from.md#flyway"
+                                               : "";
+    throw UsageError("--from: unknown tool '" + options.from + "' (known: " + tool_names() + ")" +
+                     hint);
   }
   if (options.source.empty()) {
     throw UsageError("import: SOURCE_DIR is required");

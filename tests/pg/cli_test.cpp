@@ -130,6 +130,16 @@ TEST_CASE("bad flags and bad configuration exit 2 and name the problem") {
     CHECK(extra.err ==
           "migrate: unexpected argument 'extra' for status (see migrate status --help)\n");
   }
+  SECTION("import from a tool it cannot read, with the way for Flyway") {
+    auto unknown = run({"--dir", dir.path().string(), "import", "--from", "sqitch", "."});
+    CHECK(unknown.code == 2);
+    CHECK(unknown.err == "migrate: --from: unknown tool 'sqitch' (known: diesel, node-pg-migrate, "
+                         "golang-migrate, goose, dbmate, postgrator)\n");
+    auto flyway = run({"--dir", dir.path().string(), "import", "--from", "flyway", "."});
+    CHECK(flyway.code == 2);
+    CHECK_THAT(flyway.err, Contains("; Flyway is converted by hand, see "
+                                    "docs/migrating-from.md#flyway"));
+  }
   SECTION("an unknown key in the configuration file, with file:line:col") {
     write_file(dir.path() / "migrate.yaml",
                "development:\n  url: postgresql:///x\n  colour: red\n");
