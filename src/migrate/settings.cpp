@@ -53,6 +53,12 @@ std::optional<std::string> password_warning(const fs::path &file,
 Settings resolve_settings(const Flags &flags, const EnvLookup &lookup) {
   Settings settings;
   auto &origins = settings.origins;
+  for (const auto &[flag, name] : {std::pair{&flags.env, "--env"}, std::pair{&flags.dir, "--dir"},
+                                   std::pair{&flags.config_file, "--config"}}) {
+    if (*flag && (*flag)->empty()) {
+      throw UsageError(std::string(name) + ": the value is empty");
+    }
+  }
   const auto env_flag = first_of(flags.env, env_value(lookup, "MIGRATE_ENV"));
   const std::string env_name = env_flag.value_or("development");
   settings.environment = env_name;

@@ -181,10 +181,15 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
                                  TreeStats *stats, std::chrono::nanoseconds racy) {
   const DirFd top(dir);
   if (top.get() < 0) {
+    const int error = errno;
+    struct stat info {};
+    // ENOTDIR: the path is a file, or one of its parents is (then it does not exist).
+    const bool file = error == ENOTDIR && ::stat(dir.c_str(), &info) == 0;
     throw TreeError(dir.string() +
-                    (errno == ENOENT || errno == ENOTDIR
+                    (file ? ": not a directory (the migrations directory must be one)"
+                     : error == ENOENT || error == ENOTDIR
                          ? ": migrations directory does not exist"
-                         : std::string(": cannot read directory: ") + std::strerror(errno)));
+                         : std::string(": cannot read directory: ") + std::strerror(error)));
   }
   DIR *listing = ::fdopendir(::dup(top.get()));
   if (listing == nullptr) {

@@ -235,6 +235,16 @@ TEST_CASE("resolve_settings: refusals of bad values", "[settings]") {
       REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({})), UsageError);
     }
   }
+  SECTION("an empty --env, --dir or --config") {
+    s.flags.env = "";
+    REQUIRE_THROWS_WITH(resolve_settings(s.flags, fake_env({})), "--env: the value is empty");
+    s.flags.env.reset();
+    s.flags.dir = "";
+    REQUIRE_THROWS_WITH(resolve_settings(s.flags, fake_env({})), "--dir: the value is empty");
+    s.flags.dir.reset();
+    s.flags.config_file = "";
+    REQUIRE_THROWS_WITH(resolve_settings(s.flags, fake_env({})), "--config: the value is empty");
+  }
   SECTION("bad history table from the environment, named") {
     REQUIRE_THROWS_AS(resolve_settings(s.flags, fake_env({{"MIGRATE_HISTORY_TABLE", "a;b"}})),
                       UsageError);

@@ -149,9 +149,15 @@ TEST_CASE("read_tree refuses a missing migrations directory", "[source]") {
   TempDir tmp;
   const fs::path missing = tmp / "nope";
   REQUIRE_THROWS_AS(read_tree(missing), TreeError);
-  REQUIRE_THROWS_WITH(read_tree(missing), Contains(missing.string()));
+  REQUIRE_THROWS_WITH(read_tree(missing),
+                      missing.string() + ": migrations directory does not exist");
   write_file(tmp / "file", "x");
   REQUIRE_THROWS_AS(read_tree(tmp / "file"), TreeError);
+  REQUIRE_THROWS_WITH(read_tree(tmp / "file"),
+                      (tmp / "file").string() +
+                          ": not a directory (the migrations directory must be one)");
+  REQUIRE_THROWS_WITH(read_tree(tmp / "file" / "below"),
+                      (tmp / "file" / "below").string() + ": migrations directory does not exist");
 }
 
 TEST_CASE("read_sql_file reads a file or names it in a TreeError", "[source]") {
