@@ -391,8 +391,7 @@ int main(int argc, char **argv) {
     const Context context{resolve_settings(flags, getenv_lookup), client_label(), &interrupt,
                           make_style(color_when, quiet, verbose)};
     for (const std::string &warning : context.settings.warnings) {
-      std::cerr << "migrate: " << paint(context.style.color_err, color::yellow, "warning:") << " "
-                << warning << std::endl;
+      print_warning(std::cerr, warning, context.style);
     }
     if (config->parsed()) {
       return run_config(context, config_options);

@@ -143,7 +143,11 @@ RunOptions run_options_for(const Context &context, const MigrateOptions &options
 
 int show_plan(const Context &context, const RunOptions &run_options, bool json) {
   auto target = open_target(context.settings);
-  const auto steps = preview(*target.db, std::move(target.disk), run_options);
+  std::vector<std::string> warnings;
+  const auto steps = preview(*target.db, std::move(target.disk), run_options, &warnings);
+  for (const std::string &warning : warnings) {
+    print_warning(std::cerr, warning, context.style);
+  }
   if (json) {
     print_plan_json(std::cout, steps);
   } else {

@@ -60,9 +60,13 @@ void TextReporter::step_done(const Step &step, std::chrono::milliseconds elapsed
         << " " << step.migration.id() << " ... " << elapsed.count() << " ms" << std::endl;
 }
 
+void print_warning(std::ostream &err, const std::string &message, const Style &style) {
+  err << "migrate: " << paint(style.color_err, color::yellow, "warning:") << " " << message
+      << std::endl;
+}
+
 void TextReporter::warning(const std::string &message) {
-  m_err << "migrate: " << paint(m_style.color_err, color::yellow, "warning:") << " " << message
-        << std::endl;
+  print_warning(m_err, message, m_style);
 }
 
 void TextReporter::sending(const Step &, const std::filesystem::path &file, std::size_t line,

@@ -31,6 +31,9 @@ constexpr const char *dim = "2";
 // `text` wrapped in the ANSI colour `code` when `on`, else `text`.
 std::string paint(bool on, const char *code, const std::string &text);
 
+// "migrate: warning: <message>" on `err`, the word in yellow when style.color_err.
+void print_warning(std::ostream &err, const std::string &message, const Style &style);
+
 // Prints one line per finished step to `out` (none when quiet), each
 // statement before it is sent when verbose; waits, warnings and retries to
 // `err`.

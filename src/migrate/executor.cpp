@@ -466,6 +466,15 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
         warnings.push_back(std::move(*warning));
       }
     }
+    if (prepared.statements.empty()) {
+      // Most often a `migrate new` whose template was never filled in.
+      warnings.push_back(
+          prepared.file.string() + ": no statements, only comments or nothing; " +
+          (prepared.step.direction == Direction::up
+               ? "it is recorded as applied all the same, and editing it later is a change "
+                 "that up refuses"
+               : "reverting it only deletes the history row, and what up.sql made stays"));
+    }
     keep(std::move(prepared), steps.size() - i - 1);
   }
   std::vector<Migration>().swap(disk);
@@ -526,14 +535,18 @@ std::vector<AppliedMigration> history_rows(Database &db, HistoryDetail detail) {
 }
 
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
-                                  const RunOptions &options) {
+                                  const RunOptions &options, std::vector<std::string> *warnings) {
   auto history =
       history_rows(db, reverts(options) ? HistoryDetail::planning : HistoryDetail::forward);
   std::vector<PreparedStep> prepared;
-  prepare_run(db, disk, history, options, [&prepared](PreparedStep &&step, std::size_t more) {
-    prepared.reserve(prepared.size() + 1 + more);
-    prepared.push_back(std::move(step));
-  });
+  auto found =
+      prepare_run(db, disk, history, options, [&prepared](PreparedStep &&step, std::size_t more) {
+        prepared.reserve(prepared.size() + 1 + more);
+        prepared.push_back(std::move(step));
+      });
+  if (warnings != nullptr) {
+    warnings->insert(warnings->end(), found.begin(), found.end());
+  }
   return prepared;
 }
 

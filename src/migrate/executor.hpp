@@ -138,9 +138,11 @@ RunResult run(Database &db, std::vector<Migration> disk, const RunOptions &optio
 
 // What `run` would do, without taking the lock or writing anything: the
 // prepared steps of the plan (same refusals as run, except the lock and the
-// read-only check).
+// read-only check). With `warnings`, adds there the warnings run would give
+// before its first step.
 std::vector<PreparedStep> preview(Database &db, std::vector<Migration> disk,
-                                  const RunOptions &options);
+                                  const RunOptions &options,
+                                  std::vector<std::string> *warnings = nullptr);
 
 // The history rows with `detail`, empty when there is no history table.
 std::vector<AppliedMigration> history_rows(Database &db, HistoryDetail detail);

@@ -180,6 +180,10 @@ TEST_CASE("an edited down.sql warns when it is about to be reverted, and does no
   auto status = run_migrate(db, dir.path(), {"status"});
   CHECK_THAT(status.out, Contains("2 applied, 0 pending\n"));
 
+  // A dry run warns as the run will.
+  auto dry = run_migrate(db, dir.path(), {"down", "--to", "0", "--dry-run"});
+  CHECK(dry.code == 0);
+  CHECK_THAT(dry.err, Contains(warning));
   // Reverting warns, then runs the file as it is now.
   auto down = run_migrate(db, dir.path(), {"down", "--to", "0"});
   CHECK(down.code == 0);
@@ -237,4 +241,32 @@ TEST_CASE("a recorded checksum that is not a sha256 reads as changed until it is
   auto again = run_migrate(db, dir.path(), {"up"});
   CHECK(again.code == 0);
   CHECK_THAT(again.out, Contains("nothing to do"));
+}
+
+TEST_CASE("a file with no statements runs with a warning, in the dry run too") {
+  // Most often the comments of `migrate new`'s templates, never filled in.
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", k_one_up, "-- to do\n");
+  write_migration(dir.path(), "20240102000000_forgotten", "-- Write the forward change here.\n",
+                  "DROP TABLE IF EXISTS nothing;\n");
+  const std::string up_warning =
+      "migrate: warning: " + (dir.path() / "20240102000000_forgotten" / "up.sql").string() +
+      ": no statements, only comments or nothing; it is recorded as applied all the same, and "
+      "editing it later is a change that up refuses\n";
+  auto dry = run_migrate(db, dir.path(), {"up", "--dry-run"});
+  CHECK(dry.code == 0);
+  CHECK(dry.err == up_warning);
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 0);
+  CHECK(up.err == up_warning);
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "2");
+
+  auto down = run_migrate(db, dir.path(), {"down", "--to", "0"});
+  CHECK(down.code == 0);
+  CHECK_THAT(down.err, Contains((dir.path() / "20240101000000_one" / "down.sql").string() +
+                                ": no statements, only comments or nothing; reverting it only "
+                                "deletes the history row, and what up.sql made stays"));
+  CHECK(db.table_exists("one"));
+  CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
 }
