@@ -204,14 +204,18 @@ std::string parse_problem(const CLI::App &app, const CLI::ParseError &error) {
   if (!no_command && dynamic_cast<const CLI::ExtrasError *>(&error) == nullptr) {
     return error.what();
   }
+  std::vector<std::string> commands;
+  for (const CLI::App *each : app.get_subcommands({})) {
+    commands.push_back(each->get_name());
+  }
   const std::vector<std::string> words = app.remaining(true);
   if (words.empty()) {
     if (!no_command) {
       return error.what();
     }
     std::string list;
-    for (const CLI::App *command : app.get_subcommands({})) {
-      list += (list.empty() ? "" : ", ") + command->get_name();
+    for (const std::string &name : commands) {
+      list += (list.empty() ? "" : ", ") + name;
     }
     return "no command given; one of: " + list;
   }
@@ -222,11 +226,7 @@ std::string parse_problem(const CLI::App &app, const CLI::ParseError &error) {
            with_suggestion(word.substr(0, word.find('=')), option_names(command));
   }
   if (parsed.empty()) {
-    std::vector<std::string> names;
-    for (const CLI::App *each : app.get_subcommands({})) {
-      names.push_back(each->get_name());
-    }
-    return "unknown command " + with_suggestion(word, names);
+    return "unknown command " + with_suggestion(word, commands);
   }
   return "unexpected argument '" + word + "' for " + command->get_name();
 }

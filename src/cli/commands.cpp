@@ -395,11 +395,7 @@ int run_config(const Context &context, const ConfigOptions &options) {
                                        : json_string(*row.value));
       std::cout << ",\"origin\":" << json_string(settings.origins.at(row.key)) << "}";
     }
-    std::cout << ",\"warnings\":[";
-    for (std::size_t i = 0; i < settings.warnings.size(); ++i) {
-      std::cout << (i == 0 ? "" : ",") << json_string(settings.warnings[i]);
-    }
-    std::cout << "]}" << std::endl;
+    std::cout << ",\"warnings\":" << json_string_array(settings.warnings) << "}" << std::endl;
     return 0;
   }
   std::cout << "# configuration file: " << (file.empty() ? "none" : file) << "\n";

@@ -5,9 +5,8 @@
 #include "migrate/import.hpp"
 #include "migrate/lock.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <iostream>
+#include <strings.h>
 
 namespace fs = std::filesystem;
 
@@ -92,13 +91,11 @@ int run_import(const Context &context, const ImportOptions &options, std::ostrea
   const fs::path &migrations_dir = context.settings.dir;
   const auto tool = parse_tool(options.from);
   if (!tool) {
-    std::string lower = options.from;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     // Flyway is converted by hand (dotted versions, repeatable scripts): say where.
-    const std::string hint = lower == "flyway" ? "; Flyway is converted by hand, see "
-                                                 "docs/migrating-from.md#flyway"
-                                               : "";
+    const std::string hint = ::strcasecmp(options.from.c_str(), "flyway") == 0
+                                 ? "; Flyway is converted by hand, see "
+                                   "docs/migrating-from.md#flyway"
+                                 : "";
     throw UsageError("--from: unknown tool '" + options.from + "' (known: " + tool_names() + ")" +
                      hint);
   }

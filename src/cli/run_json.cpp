@@ -56,11 +56,9 @@ void print_run_json(std::ostream &out, const char *command, const JsonRunReporte
         << ",\"name\":" << json_string(done.step.migration.name)
         << ",\"duration_ms\":" << done.elapsed.count() << "}";
   }
-  out << "],\"elapsed_ms\":" << elapsed.count() << ",\"warnings\":[";
-  for (std::size_t i = 0; i < reporter.warnings().size(); ++i) {
-    out << (i == 0 ? "" : ",") << json_string(reporter.warnings()[i]);
-  }
-  out << "],\"error\":" << error.value_or("null") << "}" << std::endl;
+  out << "],\"elapsed_ms\":" << elapsed.count()
+      << ",\"warnings\":" << json_string_array(reporter.warnings())
+      << ",\"error\":" << error.value_or("null") << "}" << std::endl;
 }
 
 std::string failure_json(const MigrationFailed &failure) {

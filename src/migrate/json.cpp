@@ -39,4 +39,13 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
+std::string json_string_array(const std::vector<std::string> &texts) {
+  std::string out = "[";
+  for (const std::string &text : texts) {
+    out += out.size() == 1 ? "" : ",";
+    out += json_string(text);
+  }
+  return out + "]";
+}
+
 } // namespace migrate

@@ -7,6 +7,7 @@
 #include <vector>
 
 using migrate::json_string;
+using migrate::json_string_array;
 
 TEST_CASE("json_string quotes and escapes", "[json]") {
   using namespace std::string_literals;
@@ -44,4 +45,10 @@ TEST_CASE("json_string output has no raw control characters", "[json]") {
   }
   CHECK(out.front() == '"');
   CHECK(out.back() == '"');
+}
+
+TEST_CASE("json_string_array joins escaped strings", "[json]") {
+  CHECK(json_string_array({}) == "[]");
+  CHECK(json_string_array({"a"}) == "[\"a\"]");
+  CHECK(json_string_array({"a\"b", "", "c\n"}) == "[\"a\\\"b\",\"\",\"c\\n\"]");
 }
