@@ -24,21 +24,28 @@ std::string label(Version version, const std::string &name) {
   return format_version(version) + "_" + name;
 }
 
-// Applied migrations, most recently applied first (pointers into `history`:
-// a copy of 10000 rows would be a few MB).
-std::vector<const AppliedMigration *> newest_first(const std::vector<AppliedMigration> &history) {
+// Pointers to the rows of `history` sorted by `before` (a copy of 10000 rows
+// would be a few MB).
+template <typename Before>
+std::vector<const AppliedMigration *> sorted_rows(const std::vector<AppliedMigration> &history,
+                                                  Before before) {
   std::vector<const AppliedMigration *> rows;
   rows.reserve(history.size());
   for (const auto &row : history) {
     rows.push_back(&row);
   }
-  std::sort(rows.begin(), rows.end(), [](const AppliedMigration *a, const AppliedMigration *b) {
+  std::sort(rows.begin(), rows.end(), before);
+  return rows;
+}
+
+// Applied migrations, most recently applied first.
+std::vector<const AppliedMigration *> newest_first(const std::vector<AppliedMigration> &history) {
+  return sorted_rows(history, [](const AppliedMigration *a, const AppliedMigration *b) {
     if (a->sequence != b->sequence) {
       return a->sequence > b->sequence;
     }
     return a->version > b->version;
   });
-  return rows;
 }
 
 // Refuses a history that names a migration the tree no longer has.
@@ -329,15 +336,9 @@ const char *state_name(State state) {
 }
 
 std::vector<const AppliedMigration *> by_version(const std::vector<AppliedMigration> &history) {
-  std::vector<const AppliedMigration *> rows;
-  rows.reserve(history.size());
-  for (const auto &row : history) {
-    rows.push_back(&row);
-  }
-  std::sort(rows.begin(), rows.end(), [](const AppliedMigration *a, const AppliedMigration *b) {
+  return sorted_rows(history, [](const AppliedMigration *a, const AppliedMigration *b) {
     return a->version < b->version;
   });
-  return rows;
 }
 
 void for_each_status(const std::vector<Migration> &disk,
