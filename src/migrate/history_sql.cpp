@@ -252,10 +252,13 @@ std::string record_sql(const std::string &history, const std::string &events, Di
                        const RecordValues &v) {
   const std::string event_columns = " (event, version, name, checksum, client, duration_ms) ";
   if (direction == Direction::down) {
+    // The event row is made even when no history row was deleted (the step's
+    // own SQL deleted it): its NULL version then fails the statement, and with
+    // it the step's transaction, instead of a revert recorded by no event.
     return "WITH gone AS (DELETE FROM " + history + " WHERE version = " + v.version +
            " RETURNING version, name, checksum) INSERT INTO " + events + event_columns +
-           "SELECT 'revert', version, name, checksum, " + v.client + ", " + k_batch_ms +
-           " FROM gone";
+           "SELECT 'revert', gone.version, gone.name, gone.checksum, " + v.client + ", " +
+           k_batch_ms + " FROM (VALUES (true)) AS step LEFT JOIN gone ON true";
   }
   return "WITH added AS (INSERT INTO " + history +
          " (version, name, checksum, down_checksum, execution_ms) VALUES (" + v.version + ", " +

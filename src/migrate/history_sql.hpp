@@ -119,7 +119,9 @@ public:
   std::string select_events(std::size_t limit) const;
 
   // A transactional step's history change: the applied row (with the
-  // server-measured duration) or its deletion, plus the event.
+  // server-measured duration) or its deletion, plus the event. A deletion
+  // that finds no row fails (SQLSTATE 23502, the event's version is NULL),
+  // so a step whose own SQL deleted its row cannot commit as a revert.
   std::string record_step(Direction direction, const AppliedMigration &row,
                           const std::string &client) const;
 

@@ -349,21 +349,17 @@ public:
   }
 
   std::optional<StepFailure> apply(const StepRequest &step) override {
-    // The history change is a prepared statement, prepared in the batch of the
-    // session's first step; a file that drops prepared statements gets the
-    // plain SQL, and the next step prepares under new names.
+    // The history change is a prepared statement, prepared at the end of the
+    // session's first step (which sends it as plain SQL): prepared first, its
+    // text would fill most of the 1 KB of the batch that pg_stat_activity
+    // shows while the step runs. A file that drops prepared statements gets
+    // the plain SQL, and the next step prepares under new names.
     const bool drops_prepared =
         std::any_of(step.statements.begin(), step.statements.end(), [](std::string_view statement) {
           return drops_prepared_statements(statement);
         });
     std::vector<std::string> queries;
     queries.reserve(step.statements.size() + 7);
-    const bool prepares = !m_record_prepared && !drops_prepared;
-    if (prepares) {
-      queries.push_back(m_sql.record_prepare(Direction::up, record_name(Direction::up)));
-      queries.push_back(m_sql.record_prepare(Direction::down, record_name(Direction::down)));
-    }
-    const std::size_t prepared_count = queries.size();
     if (step.own_transaction) {
       queries.emplace_back("BEGIN");
     }
@@ -372,25 +368,44 @@ public:
     for (auto statement : step.statements) {
       queries.emplace_back(statement);
     }
-    queries.push_back(drops_prepared
-                          ? m_sql.record_step(step.direction, step.row, step.client)
-                          : HistorySql::record_execute(step.direction, record_name(step.direction),
-                                                       step.row, step.client));
+    queries.push_back(m_record_prepared && !drops_prepared
+                          ? HistorySql::record_execute(step.direction, record_name(step.direction),
+                                                       step.row, step.client)
+                          : m_sql.record_step(step.direction, step.row, step.client));
     if (step.own_transaction) {
       queries.emplace_back("COMMIT");
+    }
+    const std::size_t first_prepare = queries.size();
+    const bool prepares = !m_record_prepared && !drops_prepared;
+    if (prepares) {
+      queries.push_back(m_sql.record_prepare(Direction::up, record_name(Direction::up)));
+      queries.push_back(m_sql.record_prepare(Direction::down, record_name(Direction::down)));
     }
     try {
       std::size_t completed = 0;
       auto failure = run_batch(queries, first_statement, step.statements.size(), &completed);
-      if (prepares && completed >= prepared_count) {
-        m_record_prepared = true; // prepared statements survive the rollback
+      if (prepares && completed == queries.size()) {
+        m_record_prepared = true; // prepared statements survive a later rollback
       }
-      if (drops_prepared || (prepares && completed < prepared_count)) {
+      if (drops_prepared || (prepares && completed < queries.size())) {
         forget_record_statements();
+      }
+      if (failure && completed >= first_prepare) {
+        if (step.own_transaction) {
+          // The step committed; only preparing for the next ones failed, and
+          // they send the plain SQL again.
+          return std::nullopt;
+        }
+        failure->phase = FailurePhase::history; // it aborted the run's transaction
       }
       if (failure && step.own_transaction) {
         pqxx::nontransaction tx{*m_conn};
         tx.exec("ROLLBACK");
+      }
+      if (failure && failure->phase == FailurePhase::history && step.direction == Direction::down &&
+          failure->sqlstate == "23502") {
+        failure->message = "its history row was already gone (deleted by the migration itself, "
+                           "or by someone else, while it ran); nothing was reverted";
       }
       return failure;
     } catch (const pqxx::broken_connection &e) {

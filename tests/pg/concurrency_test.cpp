@@ -146,3 +146,37 @@ TEST_CASE("an up with nothing to do neither waits for the lock nor needs a writa
     CHECK_THAT(edited.err, Contains("20240101000000_one"));
   }
 }
+
+TEST_CASE("while a step runs, pg_stat_activity shows its statements first") {
+  // pg_stat_activity keeps the first 1 KB of a query (track_activity_query_size): what an
+  // operator sees there while a migration waits or runs must be the migration's own SQL.
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE gate (id int)");
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);", std::nullopt);
+  write_migration(dir.path(), "20240102000000_two",
+                  "CREATE TABLE two (id int);\nLOCK TABLE gate;\n", std::nullopt);
+  pqxx::connection gate_conn{db.conninfo()};
+  auto gate = std::make_unique<pqxx::work>(gate_conn);
+  gate->exec("LOCK TABLE gate");
+  SECTION("the session's first step") {}
+  SECTION("a later step") {
+    REQUIRE(run_migrate(db, dir.path(), {"up", "1"}).code == 0);
+  }
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "LOCK TABLE gate") || runner.exited(); }));
+  const std::string shown =
+      db.scalar("SELECT query FROM pg_stat_activity WHERE datname = current_database() AND "
+                "application_name LIKE 'migrate/%' AND state = 'active'");
+  gate->abort();
+  const auto result = runner.wait();
+  INFO(result.all());
+  CHECK(result.code == 0);
+  INFO(shown);
+  const std::string own = "CREATE TABLE two (id int); LOCK TABLE gate; ";
+  const auto at = shown.find(own);
+  REQUIRE(at != std::string::npos);
+  const auto prepare = shown.find("PREPARE");
+  CHECK((prepare == std::string::npos || prepare > at));
+  CHECK(shown.rfind("BEGIN; ", 0) == 0);
+}

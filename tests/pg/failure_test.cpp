@@ -117,6 +117,38 @@ TEST_CASE("a failing down migration keeps the migration applied") {
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "1");
 }
 
+TEST_CASE("a down.sql that deletes its own history row reverts nothing") {
+  // The step's history change must delete the row: a revert with no row to delete would
+  // commit with no event in the audit trail, so it fails and rolls back instead.
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                  "DROP TABLE one;\nDELETE FROM migration_history WHERE version = "
+                  "'20240101000000';\n");
+  REQUIRE(up(db, dir.path()).code == 0);
+  std::vector<std::string> args{"--database-url", db.conninfo(), "--dir", dir.path().string(),
+                                "down"};
+  SECTION("with the prepared history statement") {}
+  SECTION("in single-transaction mode") {
+    args.push_back("--single-transaction");
+  }
+  SECTION("with the history statement as plain SQL (the file drops prepared statements)") {
+    write_migration(dir.path(), "20240101000000_one", "CREATE TABLE one (id int);",
+                    "DEALLOCATE ALL;\nDROP TABLE one;\nDELETE FROM migration_history WHERE "
+                    "version = '20240101000000';\n");
+  }
+  auto down = run(args);
+  CHECK(down.code == 7);
+  CHECK_THAT(down.err, Contains("20240101000000_one failed at "));
+  CHECK_THAT(down.err, Contains("(while recording it in the history table): its history row was "
+                                "already gone (deleted by the migration itself, or by someone "
+                                "else, while it ran); nothing was reverted"));
+  CHECK(db.table_exists("one"));
+  CHECK(db.scalar("SELECT string_agg(version || ':' || state, ',') FROM migration_history") ==
+        "20240101000000:applied");
+  CHECK(db.scalar("SELECT count(*) FROM migration_history_events WHERE event = 'revert'") == "0");
+}
+
 TEST_CASE("a failure at COMMIT is reported as such and rolls back") {
   TempDb db;
   TempDir dir;
