@@ -3,6 +3,7 @@
 #include "migrate/sql_lexer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <vector>
 
@@ -283,6 +284,21 @@ bool drops_prepared_statements(std::string_view statement) {
     return true;
   }
   return c.accept("discard") && c.is("all");
+}
+
+bool may_change_session(std::string_view statement) {
+  Cursor c(statement);
+  if (c.accept("set")) {
+    return !c.is("local") && !c.is("transaction") && !c.is("constraints");
+  }
+  if (c.is("reset") || c.is("do") || c.is("call")) {
+    return true;
+  }
+  constexpr std::string_view needle = "set_config";
+  const auto found =
+      std::search(statement.begin(), statement.end(), needle.begin(), needle.end(),
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return found != statement.end();
 }
 
 bool releases_session_locks(std::string_view statement) {

@@ -30,6 +30,13 @@ std::string statement_kind(std::string_view statement);
 // statements, among them the ones migrate prepares to record its steps.
 bool drops_prepared_statements(std::string_view statement);
 
+// True for a statement that may leave a setting or the role of the session changed after its
+// transaction: SET (not SET LOCAL, SET TRANSACTION, SET CONSTRAINTS; SET ROLE and SET SESSION
+// AUTHORIZATION included), RESET, DO and CALL (whose code may do anything), and any statement
+// whose text mentions set_config. Conservative: a function called otherwise that changes the
+// session is not seen.
+bool may_change_session(std::string_view statement);
+
 // True for DISCARD ALL, which also releases the session's advisory locks: migrate's lock on the
 // database among them.
 bool releases_session_locks(std::string_view statement);

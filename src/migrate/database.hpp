@@ -40,6 +40,10 @@ struct StepRequest {
   Timeouts timeouts;
   // Wrap the step in its own BEGIN/COMMIT. False inside begin()/commit().
   bool own_transaction = true;
+  // End the step with the session's settings and role as they were at
+  // connect (reset_session()), in its transaction: a statement of it may
+  // have changed them (may_change_session).
+  bool reset_session = false;
   std::string client; // recorded in the events table
 };
 
@@ -151,10 +155,13 @@ public:
   // (statement = 0). Throws ConnectionError when the connection is lost.
   virtual std::optional<StepFailure> execute(std::string_view sql) = 0;
 
-  // Session-level timeouts for the statements sent by execute(); reset()
-  // returns them to the role's defaults.
+  // Session-level timeouts for the statements sent by execute().
   virtual void set_session_timeouts(const Timeouts &timeouts) = 0;
-  virtual void reset_session_timeouts() = 0;
+  // Returns every setting and the role of the session to what they were at
+  // connect (RESET ALL, RESET SESSION AUTHORIZATION, RESET ROLE): the
+  // timeouts above, and whatever a step's own SET changed, so that the next
+  // step runs as it would at the start of a run.
+  virtual void reset_session() = 0;
 
   // The history of a non-transactional step, each call one transaction:
   // the row marked applying (up) or reverting (down); the count of its

@@ -9,6 +9,7 @@
 #include "migrate/utf8.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -21,6 +22,11 @@
 namespace migrate {
 
 namespace {
+
+// The statements of Database::reset_session(): the role and the session
+// user are not reset by RESET ALL.
+constexpr std::array<const char *, 3> k_reset_session{"RESET ALL", "RESET SESSION AUTHORIZATION",
+                                                      "RESET ROLE"};
 
 std::string ms_literal(std::chrono::milliseconds value) {
   return "'" + std::to_string(value.count()) + "ms'";
@@ -372,6 +378,9 @@ public:
                           ? HistorySql::record_execute(step.direction, record_name(step.direction),
                                                        step.row, step.client)
                           : m_sql.record_step(step.direction, step.row, step.client));
+    if (step.reset_session) {
+      queries.insert(queries.end(), k_reset_session.begin(), k_reset_session.end());
+    }
     if (step.own_transaction) {
       queries.emplace_back("COMMIT");
     }
@@ -469,8 +478,12 @@ public:
     }
   }
 
-  void reset_session_timeouts() override {
-    exec("RESET lock_timeout; RESET statement_timeout", "resetting timeouts");
+  void reset_session() override {
+    std::string sql;
+    for (const char *statement : k_reset_session) {
+      sql += std::string(sql.empty() ? "" : "; ") + statement;
+    }
+    exec(sql, "resetting the session");
   }
 
   void mark_running(Direction direction, const AppliedMigration &row) override {

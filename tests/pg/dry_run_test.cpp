@@ -82,29 +82,6 @@ private:
   pqxx::connection m_conn;
 };
 
-// A login role, dropped with what it owns and its grants at the end of the test.
-class TempRole {
-public:
-  TempRole(TempDb &db, std::string name) : m_db(db), m_name(std::move(name)) {
-    m_db.query("CREATE ROLE " + m_name + " LOGIN");
-  }
-  ~TempRole() {
-    try {
-      m_db.query("DROP OWNED BY " + m_name);
-      m_db.query("DROP ROLE " + m_name);
-    } catch (const std::exception &) {
-      // Best effort, like TempDb.
-    }
-  }
-  TempRole(const TempRole &) = delete;
-  TempRole &operator=(const TempRole &) = delete;
-  const std::string &name() const { return m_name; }
-
-private:
-  TempDb &m_db;
-  std::string m_name;
-};
-
 } // namespace
 
 TEST_CASE("dry runs and plans change nothing on a fresh database") {

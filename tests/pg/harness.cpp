@@ -304,6 +304,19 @@ int terminate_migrate_backends(TempDb &db) {
       .as<int>();
 }
 
+TempRole::TempRole(TempDb &db, std::string name) : m_db(db), m_name(std::move(name)) {
+  m_db.query("CREATE ROLE " + m_name + " LOGIN");
+}
+
+TempRole::~TempRole() {
+  try {
+    m_db.query("DROP OWNED BY " + m_name);
+    m_db.query("DROP ROLE " + m_name);
+  } catch (const std::exception &) {
+    // Best effort, like TempDb.
+  }
+}
+
 void restart_server() {
   const char *host = std::getenv("PGHOST");
   if (host == nullptr || host[0] != '/') {

@@ -94,6 +94,20 @@ private:
   std::string m_name;
 };
 
+// A login role, dropped with what it owns and its grants at the end of the test.
+class TempRole {
+public:
+  TempRole(TempDb &db, std::string name);
+  ~TempRole();
+  TempRole(const TempRole &) = delete;
+  TempRole &operator=(const TempRole &) = delete;
+  const std::string &name() const { return m_name; }
+
+private:
+  TempDb &m_db;
+  std::string m_name;
+};
+
 // The standard sample migration tree of the project.
 std::filesystem::path sample_migrations();
 

@@ -340,6 +340,24 @@ TEST_CASE("drops_prepared_statements finds DEALLOCATE and DISCARD ALL", "[classi
   CHECK_FALSE(drops_prepared_statements("PREPARE mine AS SELECT 1"));
 }
 
+TEST_CASE("may_change_session finds what can outlive a step's transaction", "[classify]") {
+  CHECK(may_change_session("SET search_path = app, public"));
+  CHECK(may_change_session("-- for the rest\nset role owner"));
+  CHECK(may_change_session("SET SESSION AUTHORIZATION admin"));
+  CHECK(may_change_session("SET SESSION search_path TO app"));
+  CHECK(may_change_session("RESET search_path"));
+  CHECK(may_change_session("DO $$ BEGIN EXECUTE 'SET ROLE owner'; END $$"));
+  CHECK(may_change_session("CALL set_things_up()"));
+  CHECK(may_change_session("SELECT pg_catalog.SET_CONFIG('search_path', 'app', false)"));
+  CHECK_FALSE(may_change_session("SET LOCAL search_path = app"));
+  CHECK_FALSE(may_change_session("SET LOCAL ROLE owner"));
+  CHECK_FALSE(may_change_session("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
+  CHECK_FALSE(may_change_session("SET CONSTRAINTS ALL DEFERRED"));
+  CHECK_FALSE(may_change_session("UPDATE accounts SET plan = 'free'"));
+  CHECK_FALSE(may_change_session("ALTER TABLE accounts ALTER COLUMN plan SET DEFAULT 'free'"));
+  CHECK_FALSE(may_change_session("CREATE TABLE settings (id int)"));
+}
+
 TEST_CASE("releases_session_locks finds DISCARD ALL only", "[classify]") {
   CHECK(releases_session_locks("DISCARD ALL"));
   CHECK(releases_session_locks("-- note\ndiscard /* all of it */ all"));
