@@ -173,7 +173,10 @@ public:
   virtual void set_progress(Version version, std::size_t done) = 0;
   virtual void finish_running(Direction direction, const AppliedMigration &row,
                               std::chrono::milliseconds elapsed, const std::string &client) = 0;
-  virtual void abandon_running(Direction direction, Version version) = 0;
+  // For a revert, `recorded_down` is the down.sql checksum the row had
+  // before mark_running.
+  virtual void abandon_running(Direction direction, Version version,
+                               const Checksum &recorded_down) = 0;
 
   // Appends `event` to the events table.
   virtual void record_event(const Event &event) = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -232,7 +233,8 @@ public:
           const bool nothing_done =
               !prepared.resumed && i == 0 && m_db.invalid_indexes() == invalid_before;
           if (nothing_done) {
-            m_db.abandon_running(direction, prepared.step.migration.version);
+            m_db.abandon_running(direction, prepared.step.migration.version,
+                                 prepared.recorded_down);
           }
           fail(prepared, *failure, !nothing_done);
         }
@@ -469,6 +471,7 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
                       "--single-transaction");
     }
     if (prepared.step.direction == Direction::down) {
+      prepared.recorded_down = recorded[i];
       if (auto warning =
               down_changed_warning(prepared.step.migration, recorded[i], prepared.file_checksum)) {
         warnings.push_back(std::move(*warning));
@@ -586,11 +589,18 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
   // Each step's file is freed once checked; reload() reads it again just
   // before it runs.
   std::vector<CheckedStep> prepared;
+  // The recorded down.sql checksum of each no-transaction revert, by
+  // position, which abandoning it puts back (not kept for every step).
+  std::map<std::size_t, Checksum> recorded_downs;
   const auto warnings =
-      prepare_run(db, disk, history, options, [&prepared](PreparedStep &&step, std::size_t more) {
-        prepared.reserve(prepared.size() + 1 + more);
-        prepared.push_back(keep_checked(std::move(step)));
-      });
+      prepare_run(db, disk, history, options,
+                  [&prepared, &recorded_downs](PreparedStep &&step, std::size_t more) {
+                    if (!step.transactional && step.step.direction == Direction::down) {
+                      recorded_downs.emplace(prepared.size(), step.recorded_down);
+                    }
+                    prepared.reserve(prepared.size() + 1 + more);
+                    prepared.push_back(keep_checked(std::move(step)));
+                  });
   for (const auto &warning : warnings) {
     reporter.warning(warning);
   }
@@ -606,6 +616,9 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     runner.stop_if_interrupted("between steps");
     current = reload(prepared[i], options.timeouts);
+    if (const auto recorded = recorded_downs.find(i); recorded != recorded_downs.end()) {
+      current.recorded_down = recorded->second;
+    }
     reporter.step_started(current.step, i, prepared.size());
     const auto step_start = Clock::now();
     if (current.transactional) {

@@ -332,10 +332,12 @@ std::string HistorySql::finish_running(Direction direction, const AppliedMigrati
          ms + " WHERE version = " + version_literal(row.version) + tail;
 }
 
-std::string HistorySql::abandon_running(Direction direction, Version version) const {
+std::string HistorySql::abandon_running(Direction direction, Version version,
+                                        const Checksum &recorded_down) const {
   if (direction == Direction::down) {
     return "UPDATE " + history_sql() +
-           " SET state = 'applied', progress = 0 WHERE version = " + version_literal(version);
+           " SET state = 'applied', progress = 0, down_checksum = " + nullable(recorded_down) +
+           " WHERE version = " + version_literal(version);
   }
   return "DELETE FROM " + history_sql() + " WHERE version = " + version_literal(version) +
          " AND state = 'applying'";

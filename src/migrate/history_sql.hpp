@@ -140,8 +140,10 @@ public:
   std::string set_progress(Version version, std::size_t done) const;
   std::string finish_running(Direction direction, const AppliedMigration &row,
                              std::chrono::milliseconds elapsed, const std::string &client) const;
-  // Undoes mark_running when none of the step's statements ran.
-  std::string abandon_running(Direction direction, Version version) const;
+  // Undoes mark_running when none of the step's statements ran; a revert's
+  // row gets back `recorded_down`, the down.sql checksum it had before.
+  std::string abandon_running(Direction direction, Version version,
+                              const Checksum &recorded_down) const;
 
   // Maintenance: re-pin checksums, insert baseline rows, settle a row.
   std::string accept(const AppliedMigration &row, const std::string &old_checksum,

@@ -499,8 +499,9 @@ public:
     write_history_row(m_sql.finish_running(direction, row, elapsed, client), row.version);
   }
 
-  void abandon_running(Direction direction, Version version) override {
-    write_history_row(m_sql.abandon_running(direction, version), version);
+  void abandon_running(Direction direction, Version version,
+                       const Checksum &recorded_down) override {
+    write_history_row(m_sql.abandon_running(direction, version, recorded_down), version);
   }
 
   void record_event(const Event &event) override { write_history({m_sql.insert_event(event)}); }

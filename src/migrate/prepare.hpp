@@ -24,6 +24,9 @@ struct PreparedStep {
   Checksum checksum;      // up steps: of up.sql
   Checksum down_checksum; // up steps: of down.sql, empty if none
   Checksum file_checksum; // of `file` (up steps: == checksum)
+  // Down steps: the down.sql checksum in the history row before this revert
+  // (mark_running replaces it; abandoning the revert puts it back).
+  Checksum recorded_down;
   // A no-transaction step resumed after stopping half-way starts here.
   std::size_t resume_from = 0;
   bool resumed = false; // its history row exists already (applying/reverting)

@@ -368,6 +368,33 @@ TEST_CASE("a revert resumes the down.sql it started with, and refuses one edited
   }
 }
 
+TEST_CASE("a no-transaction revert that fails on its first statement keeps the recorded down.sql") {
+  // The revert records the down.sql it runs when it starts; abandoning it puts back the one
+  // recorded at apply, so the next revert still says that down.sql changed since then.
+  TempDb db;
+  TempDir dir;
+  const std::string applied_down = std::string(k_marker) + "DROP TABLE n1;\n";
+  write_migration(dir.path(), "20240101000000_nt",
+                  std::string(k_marker) + "CREATE TABLE n1 (id int);\n", applied_down);
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  const auto down_sql = dir.path() / "20240101000000_nt" / "down.sql";
+  write_file(down_sql, std::string(k_marker) + "DROP TABLE nosuch;\nDROP TABLE n1;\n");
+  const std::string warning = down_sql.string() +
+                              " changed after 20240101000000_nt was applied "
+                              "(recorded sha256 " +
+                              sql_sha256(db, applied_down);
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    INFO("attempt " << attempt);
+    auto down = run_migrate(db, dir.path(), {"down"});
+    CHECK(down.code == 7);
+    CHECK_THAT(down.err, Contains("down.sql:2: "));
+    CHECK_THAT(down.err, Contains(warning));
+    CHECK(history(db) == "20240101000000:applied:0");
+    CHECK(db.scalar("SELECT down_checksum FROM migration_history") == sql_sha256(db, applied_down));
+  }
+  CHECK(db.table_exists("n1"));
+}
+
 TEST_CASE("up --resume refuses an up.sql edited since the run started, naming it") {
   TempDb db;
   TempDir dir;
