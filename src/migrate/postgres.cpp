@@ -365,7 +365,7 @@ public:
           return drops_prepared_statements(statement);
         });
     std::vector<std::string> queries;
-    queries.reserve(step.statements.size() + 7);
+    queries.reserve(step.statements.size() + 10);
     if (step.own_transaction) {
       queries.emplace_back("BEGIN");
     }
