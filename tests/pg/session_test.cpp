@@ -28,11 +28,13 @@ TEST_CASE("a SET or SET ROLE in one migration does not reach the migrations afte
   }
   write_migration(dir.path(), "20240101000000_switch",
                   header + "SET search_path = other, public;\nSET ROLE " + owner.name() +
-                      ";\nSET statement_timeout = '1234ms';\nCREATE TABLE first_t (id int);\n",
+                      ";\nSET statement_timeout = '1234ms';\nSET client_encoding = "
+                      "'LATIN1';\nCREATE TABLE first_t (id int);\n",
                   std::nullopt);
   write_migration(dir.path(), "20240102000000_after",
                   "CREATE TABLE second_t AS SELECT current_user::text AS who, "
-                  "current_setting('statement_timeout') AS timeout;\n",
+                  "current_setting('statement_timeout') AS timeout, "
+                  "current_setting('client_encoding') AS encoding;\n",
                   std::nullopt);
   const auto result = run_migrate(db, dir.path(), args);
   INFO(result.all());
@@ -41,7 +43,9 @@ TEST_CASE("a SET or SET ROLE in one migration does not reach the migrations afte
                   "'first_t'") == "other:" + owner.name());
   CHECK(db.scalar("SELECT schemaname || ':' || tableowner FROM pg_tables WHERE tablename = "
                   "'second_t'") == "public:" + me);
-  CHECK(db.scalar("SELECT who || ':' || timeout FROM public.second_t") == me + ":0");
+  // migrate's own connection settings survive the reset: they are the session's defaults.
+  CHECK(db.scalar("SELECT who || ':' || timeout || ':' || encoding FROM public.second_t") ==
+        me + ":0:UTF8");
   CHECK(db.scalar("SELECT applied_by FROM migration_history WHERE version = '20240102000000'") ==
         me);
 }
