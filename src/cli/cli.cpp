@@ -5,7 +5,9 @@
 #include "cli/import_command.hpp"
 #include "cli/run_json.hpp"
 #include "cli/signals.hpp"
+#include "migrate/config.hpp"
 #include "migrate/error.hpp"
+#include "migrate/settings.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -251,7 +253,8 @@ int main(int argc, char **argv) {
   add_optional(app, "--history-table", flags.history_table, "TABLE",
                "history table, [schema.]table (default: public.migration_history)");
   add_optional(app, "--lock-timeout", flags.lock_timeout, "DURATION",
-               "how long to wait for the migration lock, e.g. 60s, 500ms, 0 (default: 60s)");
+               "how long to wait for the migration lock, e.g. 60s, 500ms, 0 (default: " +
+                   format_duration(Settings{}.lock_timeout) + ")");
   add_optional(app, "--ddl-lock-timeout", flags.ddl_lock_timeout, "DURATION",
                "PostgreSQL lock_timeout for each step, e.g. 5s (default: the role's)");
   add_optional(app, "--statement-timeout", flags.statement_timeout, "DURATION",
