@@ -306,7 +306,8 @@ int main(int argc, char **argv) {
 
   VersionOptions accept_options;
   auto *accept = app.add_subcommand(
-      "accept", "re-pin the checksums of an applied migration whose files were edited on purpose");
+      "accept",
+      "re-pin the checksums and name of an applied migration edited or renamed on purpose");
   accept->add_option("version", accept_options.version, "the migration's version")->required();
 
   VersionOptions baseline_options;

@@ -305,14 +305,20 @@ int run_log(const Context &context, const LogOptions &options) {
 int run_accept(const Context &context, const VersionOptions &options) {
   const Version version = version_of(options.version, "accept");
   auto target = open_target(context.settings);
-  const auto old = accept(*target.db, target.disk, version, maintenance_options(context));
-  if (!old) {
-    std::cout << format_version(version) << ": the files match the recorded checksums; "
+  const auto accepted = accept(*target.db, target.disk, version, maintenance_options(context));
+  if (!accepted) {
+    std::cout << format_version(version) << ": the files and the name match the history; "
               << "nothing to accept" << std::endl;
     return 0;
   }
-  std::cout << format_version(version) << ": accepted the files as they are now (the recorded "
-            << "up.sql sha256 was " << *old << ")" << std::endl;
+  if (accepted->files_changed) {
+    std::cout << format_version(version) << ": accepted the files as they are now (the recorded "
+              << "up.sql sha256 was " << accepted->checksum << ")" << std::endl;
+  }
+  if (!accepted->name.empty()) {
+    std::cout << format_version(version) << ": recorded the directory's name (it was applied as "
+              << format_version(version) << "_" << accepted->name << ")" << std::endl;
+  }
   return 0;
 }
 

@@ -133,7 +133,7 @@ void print_status_table(std::ostream &out, const StatusRows &rows, const Style &
   line += "APPLIED AT\n";
   out << line;
   std::size_t counts[5] = {0, 0, 0, 0, 0};
-  std::string changed; // the lines after the count line; rare
+  std::string notes; // the lines after the count line; rare
   std::string state;
   rows([&](const StatusRow &row) {
     ++counts[static_cast<int>(row.state)];
@@ -151,8 +151,13 @@ void print_status_table(std::ostream &out, const StatusRows &rows, const Style &
     line += '\n';
     out.write(line.data(), static_cast<std::streamsize>(line.size()));
     if (row.state == State::changed) {
-      changed += "changed: " + format_version(row.version) + "_" + row.name + " recorded sha256 " +
-                 row.recorded_checksum.hex() + ", now " + row.checksum.hex() + "\n";
+      notes += "changed: " + format_version(row.version) + "_" + row.name + " recorded sha256 " +
+               row.recorded_checksum.hex() + ", now " + row.checksum.hex() + "\n";
+    }
+    if (!row.applied_name.empty()) {
+      const std::string version = format_version(row.version);
+      notes += "renamed: " + version + "_" + row.name + " was applied as " + version + "_" +
+               row.applied_name + "; `migrate accept " + version + "` records the new name\n";
     }
   });
   out << counts[0] + counts[3] << " applied, " << counts[1] << " pending";
@@ -168,7 +173,7 @@ void print_status_table(std::ostream &out, const StatusRows &rows, const Style &
            "`migrate down` says which, and how to go on)";
   }
   out << std::endl;
-  out << changed;
+  out << notes;
 }
 
 void print_status_json(std::ostream &out, const StatusRows &rows) {
@@ -182,6 +187,9 @@ void print_status_json(std::ostream &out, const StatusRows &rows) {
     if (row.state == State::changed) {
       out << ",\"recorded_checksum\":" << json_string(row.recorded_checksum.hex())
           << ",\"checksum\":" << json_string(row.checksum.hex());
+    }
+    if (!row.applied_name.empty()) {
+      out << ",\"applied_name\":" << json_string(row.applied_name);
     }
     out << "}";
     first = false;

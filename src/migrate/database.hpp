@@ -181,10 +181,10 @@ public:
   // Appends `event` to the events table.
   virtual void record_event(const Event &event) = 0;
 
-  // Maintenance, each in one transaction with its events: re-pin the
-  // checksums of `row` (old_checksum is the one replaced); settle a half-done
-  // row as applied or not.
-  virtual void accept(const AppliedMigration &row, const std::string &old_checksum,
+  // Maintenance, each in one transaction with its events: re-pin the name
+  // and checksums of `row` (`message`, for the event, says what they were);
+  // settle a half-done row as applied or not.
+  virtual void accept(const AppliedMigration &row, const std::string &message,
                       const std::string &client) = 0;
   virtual void repair(const AppliedMigration &row, bool applied, const std::string &client) = 0;
 

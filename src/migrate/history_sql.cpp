@@ -343,17 +343,16 @@ std::string HistorySql::abandon_running(Direction direction, Version version,
          " AND state = 'applying'";
 }
 
-std::string HistorySql::accept(const AppliedMigration &row, const std::string &old_checksum,
+std::string HistorySql::accept(const AppliedMigration &row, const std::string &message,
                                const std::string &client) const {
-  return "WITH changed AS (UPDATE " + history_sql() +
-         " SET checksum = " + checksum_literal(row.checksum) +
+  return "WITH changed AS (UPDATE " + history_sql() + " SET name = " + quote_literal(row.name) +
+         ", checksum = " + checksum_literal(row.checksum) +
          ", down_checksum = " + nullable(row.down_checksum) +
          " WHERE version = " + version_literal(row.version) +
          " RETURNING version, name, checksum) INSERT INTO " + events_sql() +
          " (event, version, name, checksum, client, message) SELECT 'accept', version, name, "
          "checksum, " +
-         quote_literal(client) + ", " + quote_literal("checksum was " + old_checksum) +
-         " FROM changed";
+         quote_literal(client) + ", " + quote_literal(message) + " FROM changed";
 }
 
 std::string HistorySql::baseline(const AppliedMigration &row, const std::string &client,

@@ -146,7 +146,7 @@ public:
                               const Checksum &recorded_down) const;
 
   // Maintenance: re-pin checksums, insert baseline rows, settle a row.
-  std::string accept(const AppliedMigration &row, const std::string &old_checksum,
+  std::string accept(const AppliedMigration &row, const std::string &message,
                      const std::string &client) const;
   // `message` is the event's, e.g. "marked applied without running".
   std::string baseline(const AppliedMigration &row, const std::string &client,

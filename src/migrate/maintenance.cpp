@@ -27,8 +27,8 @@ const AppliedMigration *find_row(const std::vector<AppliedMigration> &history, V
 
 } // namespace
 
-std::optional<std::string> accept(Database &db, const std::vector<Migration> &disk, Version version,
-                                  const MaintenanceOptions &options) {
+std::optional<Accepted> accept(Database &db, const std::vector<Migration> &disk, Version version,
+                               const MaintenanceOptions &options) {
   auto history = lock_and_read(db, options).value_or(std::vector<AppliedMigration>{});
   LockGuard guard(db);
   const AppliedMigration *row = find_row(history, version);
@@ -44,14 +44,26 @@ std::optional<std::string> accept(Database &db, const std::vector<Migration> &di
   }
   std::vector<Migration> one{*migration};
   read_down_files(one, {*row});
-  if (one[0].checksum == row->checksum && one[0].down_checksum == row->down_checksum) {
+  Accepted accepted;
+  accepted.checksum = row->checksum.hex();
+  accepted.files_changed =
+      one[0].checksum != row->checksum || one[0].down_checksum != row->down_checksum;
+  if (one[0].name != row->name) {
+    accepted.name = row->name;
+  }
+  if (!accepted.files_changed && accepted.name.empty()) {
     return std::nullopt;
   }
   AppliedMigration updated = *row;
+  updated.name = one[0].name;
   updated.checksum = one[0].checksum;
   updated.down_checksum = one[0].down_checksum;
-  db.accept(updated, row->checksum.hex(), options.client);
-  return row->checksum.hex();
+  std::string message = "checksum was " + accepted.checksum;
+  if (!accepted.name.empty()) {
+    message += "; name was " + accepted.name;
+  }
+  db.accept(updated, message, options.client);
+  return accepted;
 }
 
 std::vector<Migration> baseline(Database &db, const std::vector<Migration> &disk, Version version,

@@ -18,11 +18,17 @@ struct MaintenanceOptions {
 };
 
 // Re-pins the recorded checksums of applied migration `version` to its files
-// as they are now. Returns the checksum replaced, or std::nullopt when the
-// files already match (nothing is written). Throws UsageError when the
-// version is not applied, TreeError when its directory is gone.
-std::optional<std::string> accept(Database &db, const std::vector<Migration> &disk, Version version,
-                                  const MaintenanceOptions &options);
+// as they are now, and its name to its directory's. Returns what was
+// replaced, or std::nullopt when the files and the name already match
+// (nothing is written). Throws UsageError when the version is not applied,
+// TreeError when its directory is gone.
+struct Accepted {
+  std::string checksum; // the recorded up.sql checksum replaced (hex), even if unchanged
+  bool files_changed = false;
+  std::string name; // the recorded name replaced; empty when it was the directory's
+};
+std::optional<Accepted> accept(Database &db, const std::vector<Migration> &disk, Version version,
+                               const MaintenanceOptions &options);
 
 // Records every migration up to and including `version` that is not applied
 // as applied, without running it (adopting an existing database). Returns

@@ -362,6 +362,7 @@ void for_each_status(const std::vector<Migration> &disk,
     }
     out.recorded_checksum = {};
     out.checksum = {};
+    out.applied_name.clear();
   };
   // Both sorted by version (history versions are unique, the table's key): merge them.
   auto disk_it = disk.begin();
@@ -374,6 +375,9 @@ void for_each_status(const std::vector<Migration> &disk,
       const AppliedMigration &row = **row_it++;
       const Migration &migration = *disk_it++;
       emit(migration.version, migration.name, State::applied, row.applied_at_ms);
+      if (row.name != migration.name) {
+        out.applied_name = row.name;
+      }
       if (row.state != RowState::applied) {
         out.state = State::partial;
       } else if (!migration.checksum.empty() && migration.checksum != row.checksum) {

@@ -115,6 +115,9 @@ struct StatusRow {
   std::optional<std::string> applied_at;
   Checksum recorded_checksum; // changed: what the history holds
   Checksum checksum;          // changed: the file now
+  // In the tree and the history: the name it was applied under, when its
+  // directory has since been renamed; empty otherwise.
+  std::string applied_name;
 };
 
 // Calls `visit` with the status of every migration on disk or in the history,

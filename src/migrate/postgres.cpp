@@ -506,9 +506,9 @@ public:
 
   void record_event(const Event &event) override { write_history({m_sql.insert_event(event)}); }
 
-  void accept(const AppliedMigration &row, const std::string &old_checksum,
+  void accept(const AppliedMigration &row, const std::string &message,
               const std::string &client) override {
-    write_history({m_sql.accept(row, old_checksum, client)});
+    write_history({m_sql.accept(row, message, client)});
   }
 
   void repair(const AppliedMigration &row, bool applied, const std::string &client) override {

@@ -270,3 +270,41 @@ TEST_CASE("a file with no statements runs with a warning, in the dry run too") {
   CHECK(db.table_exists("one"));
   CHECK(db.scalar("SELECT count(*) FROM migration_history") == "0");
 }
+
+TEST_CASE("a directory renamed after apply is shown by status and recorded by accept") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_one", k_one_up, "DROP TABLE one;\n");
+  REQUIRE(run_migrate(db, dir.path(), {"up"}).code == 0);
+  std::filesystem::rename(dir.path() / "20240101000000_one",
+                          dir.path() / "20240101000000_create_one");
+
+  auto status = run_migrate(db, dir.path(), {"status"});
+  REQUIRE(status.code == 0);
+  CHECK_THAT(status.out, Contains("20240101000000  create_one  applied"));
+  CHECK_THAT(status.out, Contains("renamed: 20240101000000_create_one was applied as "
+                                  "20240101000000_one; `migrate accept 20240101000000` records "
+                                  "the new name\n"));
+  auto json = run_migrate(db, dir.path(), {"status", "--json"});
+  CHECK_THAT(json.out, Contains("\"name\":\"create_one\",\"state\":\"applied\","));
+  CHECK_THAT(json.out, Contains(",\"applied_name\":\"one\"}"));
+  // A description, not an identity: nothing refuses it.
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 0);
+  CHECK_THAT(up.out, Contains("nothing to do"));
+
+  const std::string checksum = sql_sha256(db, k_one_up);
+  auto accept = run_migrate(db, dir.path(), {"accept", "20240101000000"});
+  REQUIRE(accept.code == 0);
+  CHECK(accept.out == "20240101000000: recorded the directory's name (it was applied as "
+                      "20240101000000_one)\n");
+  CHECK(db.scalar("SELECT name || ':' || checksum FROM migration_history") ==
+        "create_one:" + checksum);
+  CHECK(db.scalar("SELECT name || ':' || message FROM migration_history_events WHERE event = "
+                  "'accept'") == "create_one:checksum was " + checksum + "; name was one");
+  auto after = run_migrate(db, dir.path(), {"status", "--json"});
+  CHECK(after.out.find("applied_name") == std::string::npos);
+  auto again = run_migrate(db, dir.path(), {"accept", "20240101000000"});
+  CHECK(again.out == "20240101000000: the files and the name match the history; nothing to "
+                     "accept\n");
+}

@@ -406,6 +406,26 @@ TEST_CASE("status lists disk and history by version with states", "[plan][status
   CHECK_FALSE(rows[3].applied_at.has_value());
 }
 
+TEST_CASE("status names the migrations whose directory was renamed after apply", "[plan][status]") {
+  const World world{{V1, V2}, {{V1, 1}, {V2, 2}}};
+  auto history = history_of(world);
+  history[1].name = "old_name";
+  const auto rows = status(disk_of(world), history);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].applied_name.empty());
+  CHECK(rows[1].state == State::applied);
+  CHECK(rows[1].name == "m02");
+  CHECK(rows[1].applied_name == "old_name");
+  // One row at a time, reused: a later row does not keep an earlier one's name.
+  std::vector<std::string> seen;
+  std::reverse(history.begin(), history.end());
+  history[0].name = "m02";
+  history[1].name = "older";
+  for_each_status(disk_of(world), history,
+                  [&seen](const StatusRow &row) { seen.push_back(row.applied_name); });
+  CHECK(seen == std::vector<std::string>{"older", ""});
+}
+
 TEST_CASE("status never throws on states that plan refuses", "[plan][status]") {
   SECTION("missing directory between present ones") {
     const World world{{V1, V3}, {{V1, 1}, {V2, 2}, {V3, 3}}};
