@@ -12,6 +12,15 @@ namespace {
 
 using namespace sql_lexer;
 
+// Whether `text` contains `lower_needle` (lower case), in any case: in code,
+// a comment, or a string such as a DO block's body.
+bool mentions(std::string_view text, std::string_view lower_needle) {
+  return std::search(text.begin(), text.end(), lower_needle.begin(), lower_needle.end(),
+                     [](char a, char b) {
+                       return std::tolower(static_cast<unsigned char>(a)) == b;
+                     }) != text.end();
+}
+
 class Cursor {
 public:
   explicit Cursor(std::string_view text) : m_lexer(text) { advance(); }
@@ -294,16 +303,15 @@ bool may_change_session(std::string_view statement) {
   if (c.is("reset") || c.is("do") || c.is("call")) {
     return true;
   }
-  constexpr std::string_view needle = "set_config";
-  const auto found =
-      std::search(statement.begin(), statement.end(), needle.begin(), needle.end(),
-                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-  return found != statement.end();
+  return mentions(statement, "set_config");
 }
 
-bool releases_session_locks(std::string_view statement) {
+std::string_view session_lock_release(std::string_view statement) {
   Cursor c(statement);
-  return c.accept("discard") && c.is("all");
+  if (c.accept("discard") && c.is("all")) {
+    return "DISCARD ALL";
+  }
+  return mentions(statement, "pg_advisory_unlock_all") ? "pg_advisory_unlock_all()" : "";
 }
 
 } // namespace migrate

@@ -37,9 +37,10 @@ bool drops_prepared_statements(std::string_view statement);
 // session is not seen.
 bool may_change_session(std::string_view statement);
 
-// True for DISCARD ALL, which also releases the session's advisory locks: migrate's lock on the
-// database among them.
-bool releases_session_locks(std::string_view statement);
+// What in `statement` releases the session's advisory locks, migrate's lock on the database
+// among them: "DISCARD ALL", or "pg_advisory_unlock_all()" for a statement that mentions that
+// function anywhere (a DO block's body included); empty for neither.
+std::string_view session_lock_release(std::string_view statement);
 
 // Settings a migration file gives itself in its header: the comment lines before its first
 // statement.

@@ -30,10 +30,10 @@ void check_statements(const PreparedStep &prepared) {
                       " is not allowed in a migration: migrate manages the transaction (a " +
                       "COMMIT here would commit half a migration); remove it");
     }
-    if (releases_session_locks(text)) {
-      throw TreeError(at(prepared, statement) +
-                      ": DISCARD ALL is not allowed in a migration: it would release migrate's "
-                      "lock on the database in the middle of the run; remove it");
+    if (const std::string_view release = session_lock_release(text); !release.empty()) {
+      throw TreeError(at(prepared, statement) + ": " + std::string(release) +
+                      " is not allowed in a migration: it would release migrate's lock on the "
+                      "database in the middle of the run; remove it");
     }
     if (kind == StatementClass::no_transaction && prepared.transactional) {
       throw TreeError(at(prepared, statement) + ": " + statement_kind(text) +

@@ -448,6 +448,23 @@ TEST_CASE("DISCARD ALL, which would release the migration lock, is refused befor
   CHECK_FALSE(db.table_exists("nt"));
 }
 
+TEST_CASE("pg_advisory_unlock_all, also in a DO block, is refused before anything runs") {
+  TempDb db;
+  TempDir dir;
+  write_migration(dir.path(), "20240101000000_a", "CREATE TABLE a (id int);\n", std::nullopt);
+  write_migration(dir.path(), "20240102000000_unlocks",
+                  "CREATE TABLE b (id int);\n"
+                  "DO $$\nBEGIN\n  PERFORM pg_advisory_unlock_all();\nEND\n$$;\n",
+                  std::nullopt);
+  auto up = run_migrate(db, dir.path(), {"up"});
+  CHECK(up.code == 3);
+  CHECK_THAT(up.err, Contains("20240102000000_unlocks/up.sql:2: pg_advisory_unlock_all() is not "
+                              "allowed in a migration: it would release migrate's lock on the "
+                              "database in the middle of the run; remove it"));
+  CHECK_FALSE(db.table_exists("a"));
+  CHECK_FALSE(db.table_exists("b"));
+}
+
 TEST_CASE("a no-transaction migration still running elsewhere is not called stopped half-way") {
   TempDb db;
   TempDir dir;

@@ -358,12 +358,16 @@ TEST_CASE("may_change_session finds what can outlive a step's transaction", "[cl
   CHECK_FALSE(may_change_session("CREATE TABLE settings (id int)"));
 }
 
-TEST_CASE("releases_session_locks finds DISCARD ALL only", "[classify]") {
-  CHECK(releases_session_locks("DISCARD ALL"));
-  CHECK(releases_session_locks("-- note\ndiscard /* all of it */ all"));
-  CHECK_FALSE(releases_session_locks("DISCARD PLANS"));
-  CHECK_FALSE(releases_session_locks("DEALLOCATE ALL"));
-  CHECK_FALSE(releases_session_locks("SELECT 'DISCARD ALL'"));
+TEST_CASE("session_lock_release finds DISCARD ALL and pg_advisory_unlock_all", "[classify]") {
+  CHECK(session_lock_release("DISCARD ALL") == "DISCARD ALL");
+  CHECK(session_lock_release("-- note\ndiscard /* all of it */ all") == "DISCARD ALL");
+  CHECK(session_lock_release("SELECT pg_advisory_unlock_all()") == "pg_advisory_unlock_all()");
+  CHECK(session_lock_release("DO $$ BEGIN PERFORM PG_ADVISORY_UNLOCK_ALL(); END $$") ==
+        "pg_advisory_unlock_all()");
+  CHECK(session_lock_release("DISCARD PLANS").empty());
+  CHECK(session_lock_release("DEALLOCATE ALL").empty());
+  CHECK(session_lock_release("SELECT 'DISCARD ALL'").empty());
+  CHECK(session_lock_release("SELECT pg_advisory_unlock(1, 2)").empty());
 }
 
 TEST_CASE("a directive's duration over PostgreSQL's limit is refused", "[classify]") {
