@@ -1,6 +1,5 @@
 #include "migrate/executor.hpp"
 
-#include "migrate/classify.hpp"
 #include "migrate/lock.hpp"
 #include "migrate/source.hpp"
 
@@ -22,11 +21,6 @@ std::chrono::milliseconds since(Clock::time_point start) {
 
 const char *signal_name(int signal) {
   return signal == SIGINT ? "SIGINT" : "SIGTERM";
-}
-
-bool changes_session(const std::vector<std::string_view> &statements) {
-  return std::any_of(statements.begin(), statements.end(),
-                     [](std::string_view statement) { return may_change_session(statement); });
 }
 
 bool is_retryable(const StepFailure &failure) {
@@ -149,7 +143,7 @@ public:
     request.statements = prepared.statement_texts();
     request.timeouts = prepared.timeouts;
     request.own_transaction = !m_options.single_transaction;
-    request.reset_session = changes_session(request.statements);
+    request.reset_session = prepared.changes_session;
     request.client = m_options.client;
     std::optional<std::mt19937> random; // seeded on the first retry: random_device is costly
     for (unsigned attempt = 1;; ++attempt) {
@@ -241,7 +235,7 @@ public:
         m_db.set_progress(prepared.step.migration.version, i + 1);
       }
       if (prepared.timeouts.lock_timeout || prepared.timeouts.statement_timeout ||
-          changes_session(texts)) {
+          prepared.changes_session) {
         m_db.reset_session();
       }
       m_db.finish_running(direction, prepared.row(), since(begun), m_options.client);

@@ -14,7 +14,8 @@ std::string at(const PreparedStep &prepared, const Statement &statement) {
   return prepared.file.string() + ":" + std::to_string(statement.line);
 }
 
-void check_statements(const PreparedStep &prepared) {
+// Checks each statement, and notes whether any may change the session.
+void check_statements(PreparedStep &prepared) {
   for (const auto &statement : prepared.statements) {
     const std::string_view text = statement_text(prepared.sql, statement);
     if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
@@ -35,6 +36,7 @@ void check_statements(const PreparedStep &prepared) {
                       " is not allowed in a migration: it would release migrate's lock on the "
                       "database in the middle of the run; remove it");
     }
+    prepared.changes_session = prepared.changes_session || may_change_session(text);
     if (kind == StatementClass::no_transaction && prepared.transactional) {
       throw TreeError(at(prepared, statement) + ": " + statement_kind(text) +
                       " cannot run inside a transaction; put `-- migrate:no-transaction` on the "

@@ -20,7 +20,10 @@ struct PreparedStep {
   std::string sql;
   std::vector<Statement> statements;
   bool transactional = true;
-  Timeouts timeouts;      // the file's directives over the run's defaults
+  Timeouts timeouts; // the file's directives over the run's defaults
+  // A statement may leave the session's settings or role changed
+  // (may_change_session): the step ends with Database::reset_session().
+  bool changes_session = false;
   Checksum checksum;      // up steps: of up.sql
   Checksum down_checksum; // up steps: of down.sql, empty if none
   Checksum file_checksum; // of `file` (up steps: == checksum)
