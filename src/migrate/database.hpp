@@ -45,6 +45,10 @@ struct StepRequest {
   // have changed them (may_change_session).
   bool reset_session = false;
   std::string client; // recorded in the events table
+  // When set, called once the step is sent and before its result is awaited:
+  // client work that overlaps the server's (reading the next step's file).
+  // Must not throw.
+  std::function<void()> meanwhile;
 };
 
 // Where in a step the server failed.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <exception>
 #include <map>
 #include <random>
 #include <thread>
@@ -136,7 +137,8 @@ public:
     fail(last, failure, false);
   }
 
-  void run_transactional(const PreparedStep &prepared) {
+  // Runs a transactional step; `meanwhile` is StepRequest::meanwhile.
+  void run_transactional(const PreparedStep &prepared, std::function<void()> meanwhile) {
     StepRequest request;
     request.direction = prepared.step.direction;
     request.row = prepared.row();
@@ -145,6 +147,7 @@ public:
     request.own_transaction = !m_options.single_transaction;
     request.reset_session = prepared.changes_session;
     request.client = m_options.client;
+    request.meanwhile = std::move(meanwhile);
     std::optional<std::mt19937> random; // seeded on the first retry: random_device is costly
     for (unsigned attempt = 1;; ++attempt) {
       for (std::size_t i = 0; i < request.statements.size(); ++i) {
@@ -607,16 +610,33 @@ RunResult run_from(Database &db, std::vector<Migration> disk, const RunOptions &
   RunResult &result = runner.result();
   result.done.reserve(prepared.size());
   PreparedStep current;
+  // The next step's file, read again while the server runs a transactional
+  // step (a file that changed is reported when that step's turn comes, as
+  // when it is read then).
+  std::optional<PreparedStep> next;
+  std::exception_ptr next_error;
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     runner.stop_if_interrupted("between steps");
-    current = reload(prepared[i], options.timeouts);
+    if (next_error) {
+      std::rethrow_exception(next_error);
+    }
+    current = next ? std::move(*next) : reload(prepared[i], options.timeouts);
+    next.reset();
     if (const auto recorded = recorded_downs.find(i); recorded != recorded_downs.end()) {
       current.recorded_down = recorded->second;
     }
     reporter.step_started(current.step, i, prepared.size());
     const auto step_start = Clock::now();
     if (current.transactional) {
-      runner.run_transactional(current);
+      runner.run_transactional(current, [&, i]() {
+        if (i + 1 < prepared.size() && !next && !next_error) {
+          try {
+            next.emplace(reload(prepared[i + 1], options.timeouts));
+          } catch (...) {
+            next_error = std::current_exception();
+          }
+        }
+      });
     } else {
       runner.run_no_transaction(current, current.resume_from);
     }

@@ -392,7 +392,8 @@ public:
     }
     try {
       std::size_t completed = 0;
-      auto failure = run_batch(queries, first_statement, step.statements.size(), &completed);
+      auto failure = run_batch(queries, first_statement, step.statements.size(), &completed,
+                               nullptr, step.meanwhile);
       if (prepares && completed == queries.size()) {
         m_record_prepared = true; // prepared statements survive a later rollback
       }
@@ -669,11 +670,13 @@ private:
   // [first_statement, first_statement + statement_count) are the file's; the
   // next one is the history row, anything after it the COMMIT. With
   // `completed`, stores there how many queries ran to completion; with
-  // `affected`, the rows each of those inserted, updated or deleted.
+  // `affected`, the rows each of those inserted, updated or deleted. Calls
+  // `meanwhile`, if set, once the batch is sent.
   std::optional<StepFailure> run_batch(const std::vector<std::string> &queries,
                                        std::size_t first_statement, std::size_t statement_count,
                                        std::size_t *completed = nullptr,
-                                       std::vector<std::uint64_t> *affected = nullptr) {
+                                       std::vector<std::uint64_t> *affected = nullptr,
+                                       const std::function<void()> &meanwhile = {}) {
     std::string sql;
     for (const auto &query : queries) {
       if (!sql.empty()) {
@@ -683,6 +686,9 @@ private:
     }
     try {
       PqBatch batch(m_conn->raw(), sql);
+      if (meanwhile) {
+        meanwhile();
+      }
       for (std::size_t i = 0; i < queries.size(); ++i) {
         try {
           std::uint64_t rows = 0;

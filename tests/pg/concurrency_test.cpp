@@ -2,6 +2,7 @@
 
 #include "harness.hpp"
 #include "migrate/postgres.hpp"
+#include "migrate/sha256.hpp"
 
 #include <catch2/catch.hpp>
 #include <unistd.h>
@@ -179,4 +180,39 @@ TEST_CASE("while a step runs, pg_stat_activity shows its statements first") {
   const auto prepare = shown.find("PREPARE");
   CHECK((prepare == std::string::npos || prepare > at));
   CHECK(shown.rfind("BEGIN; ", 0) == 0);
+}
+
+TEST_CASE("a file edited while the run goes on never runs as edited") {
+  // Each step's file is read again before it runs (the next one while the
+  // step before it is on the server) and compared with the file as checked:
+  // a step runs what was checked, or nothing.
+  TempDb db;
+  TempDir dir;
+  db.query("CREATE TABLE gate (id int)");
+  const std::string checked = "CREATE TABLE two (id int);\n";
+  write_migration(dir.path(), "20240101000000_one",
+                  "CREATE TABLE one (id int);\nLOCK TABLE gate;\n", std::nullopt);
+  write_migration(dir.path(), "20240102000000_two", checked, std::nullopt);
+  pqxx::connection gate_conn{db.conninfo()};
+  auto gate = std::make_unique<pqxx::work>(gate_conn);
+  gate->exec("LOCK TABLE gate");
+  Process runner(migrate_args(db, dir.path(), {"up"}), {}, {});
+  REQUIRE(wait_until([&] { return query_running(db, "LOCK TABLE gate") || runner.exited(); }));
+  write_file(dir.path() / "20240102000000_two" / "up.sql", "CREATE TABLE two_edited (id int);\n");
+  gate->abort();
+  const auto result = runner.wait();
+  INFO(result.all());
+  CHECK(db.scalar("SELECT to_regclass('two_edited') IS NULL") == "t");
+  CHECK(db.scalar("SELECT to_regclass('one') IS NOT NULL") == "t");
+  if (result.code == 0) {
+    // Read before the edit: it ran as checked, and the history says which text that was.
+    CHECK(db.scalar("SELECT to_regclass('two') IS NOT NULL") == "t");
+    CHECK(db.scalar("SELECT checksum FROM migration_history WHERE version = '20240102000000'") ==
+          migrate::checksum(checked).hex());
+  } else {
+    // Read after the edit: refused, nothing of it ran.
+    CHECK(result.err.find("changed while migrate was running") != std::string::npos);
+    CHECK(db.scalar("SELECT to_regclass('two') IS NULL") == "t");
+    CHECK(db.scalar("SELECT count(*) FROM migration_history") == "1");
+  }
 }
