@@ -23,7 +23,7 @@
 #   BENCH_SIZES        migration counts (default: "100 1000 10000")
 #   BENCH_RUNS         runs for no-op up / status / SELECT 1 (default: 10)
 #   BENCH_WARMUP       warm-up runs for those (default: 2)
-#   BENCH_RUNS_UPDOWN  runs for up / down when N < BENCH_SLOW_N (default: 3)
+#   BENCH_RUNS_UPDOWN  runs for up / down when N < BENCH_SLOW_N (default: 5)
 #   BENCH_RUNS_SLOW    runs for up / down when N >= BENCH_SLOW_N (default: 1)
 #   BENCH_SLOW_N       see above (default: 10000)
 #   BENCH_RTT_N        migrations for the round-trip count (default: 20)
@@ -53,7 +53,7 @@ log() {
 sizes=${BENCH_SIZES:-100 1000 10000}
 runs_fast=${BENCH_RUNS:-10}
 warmup=${BENCH_WARMUP:-2}
-runs_updown=${BENCH_RUNS_UPDOWN:-3}
+runs_updown=${BENCH_RUNS_UPDOWN:-5}
 runs_slow=${BENCH_RUNS_SLOW:-1}
 slow_n=${BENCH_SLOW_N:-10000}
 rtt_n=${BENCH_RTT_N:-20}
