@@ -22,6 +22,14 @@ namespace migrate {
 
 namespace {
 
+// read_file_at's error for a path that is not a regular file.
+constexpr int k_not_regular = -1;
+
+// The reason for read_file_at's `error`, for a message.
+std::string read_error(int error) {
+  return error == k_not_regular ? "not a regular file" : std::strerror(error);
+}
+
 // Names that may sit in the tree without being migrations.
 bool is_ignored(const char *name) {
   return name[0] == 0 || name[0] == '.' || std::strncmp(name, "README", 6) == 0;
@@ -33,12 +41,21 @@ bool is_ignored(const char *name) {
 // a system call per file: Linux filesystems fill a read of a regular file
 // unless it reaches the end (FUSE may not; then the checksum differs and the
 // run is refused, nothing runs truncated: SQL to run is read without it).
+// Anything but a regular file (or a link to one) is refused with
+// k_not_regular: opening a FIFO would wait for a writer, reading a device
+// might never end.
 int read_file_at(int dir_fd, const char *path, std::string &content,
                  bool short_read_is_end = false) {
   content.clear();
-  const int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+  const int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return errno;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const int error = S_ISDIR(info.st_mode) ? EISDIR : k_not_regular;
+    ::close(fd);
+    return error;
   }
   char buffer[32768];
   for (;;) {
@@ -268,8 +285,7 @@ std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::pa
       throw TreeError(migrations[i].up_path().string() + ": missing");
     }
     if (errors[i] != 0) {
-      throw TreeError(migrations[i].up_path().string() +
-                      ": cannot read: " + std::strerror(errors[i]));
+      throw TreeError(migrations[i].up_path().string() + ": cannot read: " + read_error(errors[i]));
     }
   }
   if (cache) {
@@ -310,7 +326,7 @@ std::optional<std::string> read_optional_sql_file(const fs::path &path) {
     return std::nullopt;
   }
   if (error != 0) {
-    throw TreeError(path.string() + ": cannot read: " + std::strerror(error));
+    throw TreeError(path.string() + ": cannot read: " + read_error(error));
   }
   return content;
 }
@@ -351,7 +367,7 @@ std::string read_sql_file(const fs::path &path) {
   std::string content;
   const int error = read_file_at(AT_FDCWD, path.c_str(), content);
   if (error != 0) {
-    throw TreeError(path.string() + ": cannot read: " + std::strerror(error));
+    throw TreeError(path.string() + ": cannot read: " + read_error(error));
   }
   return content;
 }

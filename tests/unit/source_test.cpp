@@ -7,9 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -143,6 +146,27 @@ TEST_CASE("read_tree refuses an invalid tree, naming the path", "[source]") {
     REQUIRE_THROWS_AS(read_tree(tmp.path()), TreeError);
     REQUIRE_THROWS_WITH(read_tree(tmp.path()), Contains((dir / "up.sql").string()));
   }
+  SECTION("up.sql that is a FIFO: refused at once, not waited on") {
+    const fs::path dir = tmp / "20240102000000_fifo";
+    fs::create_directories(dir);
+    REQUIRE(::mkfifo((dir / "up.sql").c_str(), 0600) == 0);
+    REQUIRE_THROWS_AS(read_tree(tmp.path()), TreeError);
+    REQUIRE_THROWS_WITH(read_tree(tmp.path()),
+                        (dir / "up.sql").string() + ": cannot read: not a regular file");
+  }
+}
+
+TEST_CASE("a step's file that is not a regular file is refused, not waited on", "[source]") {
+  TempDir tmp;
+  fs::create_directories(tmp / "m");
+  REQUIRE(::mkfifo((tmp / "m" / "down.sql").c_str(), 0600) == 0);
+  REQUIRE_THROWS_WITH(read_optional_sql_file(tmp / "m" / "down.sql"),
+                      (tmp / "m" / "down.sql").string() + ": cannot read: not a regular file");
+  REQUIRE_THROWS_WITH(read_sql_file(tmp / "m" / "down.sql"),
+                      (tmp / "m" / "down.sql").string() + ": cannot read: not a regular file");
+  REQUIRE_THROWS_WITH(read_sql_file("/dev/zero"), "/dev/zero: cannot read: not a regular file");
+  REQUIRE_THROWS_WITH(read_sql_file(tmp / "m"),
+                      (tmp / "m").string() + ": cannot read: " + std::strerror(EISDIR));
 }
 
 TEST_CASE("read_tree refuses a missing migrations directory", "[source]") {
