@@ -1,6 +1,7 @@
 #include "migrate/executor.hpp"
 
 #include "migrate/lock.hpp"
+#include "migrate/prefetch.hpp"
 #include "migrate/source.hpp"
 
 #include <algorithm>
@@ -460,30 +461,35 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
   std::vector<AppliedMigration>().swap(history);
   std::vector<AppliedMigration>().swap(after);
   std::vector<std::string> warnings;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    PreparedStep prepared = prepare_step(to_step(disk, steps[i]), options.timeouts);
-    if (options.single_transaction && !prepared.transactional) {
-      throw TreeError(prepared.file.string() +
-                      ": marked -- migrate:no-transaction, so it cannot run inside "
-                      "--single-transaction");
-    }
-    if (prepared.step.direction == Direction::down) {
-      prepared.recorded_down = recorded[i];
-      if (auto warning =
-              down_changed_warning(prepared.step.migration, recorded[i], prepared.file_checksum)) {
-        warnings.push_back(std::move(*warning));
+  {
+    // Stopped before the tree goes.
+    Prefetcher prefetch(disk, steps); // a cold tree's reads overlap (prefetch.hpp)
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      prefetch.reached(i);
+      PreparedStep prepared = prepare_step(to_step(disk, steps[i]), options.timeouts);
+      if (options.single_transaction && !prepared.transactional) {
+        throw TreeError(prepared.file.string() +
+                        ": marked -- migrate:no-transaction, so it cannot run inside "
+                        "--single-transaction");
       }
+      if (prepared.step.direction == Direction::down) {
+        prepared.recorded_down = recorded[i];
+        if (auto warning = down_changed_warning(prepared.step.migration, recorded[i],
+                                                prepared.file_checksum)) {
+          warnings.push_back(std::move(*warning));
+        }
+      }
+      if (prepared.statements.empty()) {
+        // Most often a `migrate new` whose template was never filled in.
+        warnings.push_back(
+            prepared.file.string() + ": no statements, only comments or nothing; " +
+            (prepared.step.direction == Direction::up
+                 ? "it is recorded as applied all the same, and editing it later is a change "
+                   "that up refuses"
+                 : "reverting it only deletes the history row, and what up.sql made stays"));
+      }
+      keep(std::move(prepared), steps.size() - i - 1);
     }
-    if (prepared.statements.empty()) {
-      // Most often a `migrate new` whose template was never filled in.
-      warnings.push_back(
-          prepared.file.string() + ": no statements, only comments or nothing; " +
-          (prepared.step.direction == Direction::up
-               ? "it is recorded as applied all the same, and editing it later is a change "
-                 "that up refuses"
-               : "reverting it only deletes the history row, and what up.sql made stays"));
-    }
-    keep(std::move(prepared), steps.size() - i - 1);
   }
   std::vector<Migration>().swap(disk);
   return warnings;

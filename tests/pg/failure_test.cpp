@@ -4,6 +4,9 @@
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <sys/stat.h>
 
 using namespace migrate_test;
 using Catch::Matchers::Contains;
@@ -189,6 +192,43 @@ TEST_CASE("an unterminated quote is refused before anything runs") {
   CHECK_THAT(result.err, Contains("20240102000000_open/up.sql:3"));
   CHECK_FALSE(db.table_exists("ok"));
   // Nothing ran, so the history table was not even created.
+  CHECK_FALSE(db.table_exists("public.migration_history"));
+}
+
+TEST_CASE("a long plan stops at its first bad file, whatever lies further on") {
+  // Large plans have their files read ahead on other threads (Prefetcher): a
+  // FIFO further on must not change what the run reports (prefetch_test.cpp
+  // shows that it does not hold the readers up).
+  TempDb db;
+  TempDir dir;
+  for (int i = 1; i <= 40; ++i) {
+    char version[16];
+    std::snprintf(version, sizeof version, "202401%02d000000", i);
+    write_migration(dir.path(), std::string(version) + "_m",
+                    i == 3 ? "SELECT 'never closed;\n"
+                           : "CREATE TABLE m" + std::to_string(i) + " (id int);\n",
+                    std::nullopt);
+  }
+  const auto last = dir.path() / "20240140000000_m";
+  std::filesystem::remove(last / "up.sql");
+  REQUIRE(::mkfifo((last / "up.sql").c_str(), 0600) == 0);
+  REQUIRE(::mkfifo((last / "down.sql").c_str(), 0600) == 0);
+  SECTION("the tree itself is refused first, when the FIFO is an up.sql") {
+    const auto result = up(db, dir.path());
+    CHECK(result.code == 3);
+    CHECK(result.err ==
+          "migrate: " + (last / "up.sql").string() + ": cannot read: not a regular file\n");
+  }
+  SECTION("a FIFO down.sql of a later step: the first bad step is reported") {
+    std::filesystem::remove(last / "up.sql");
+    write_file(last / "up.sql", "CREATE TABLE m40 (id int);\n");
+    const auto result = up(db, dir.path());
+    CHECK(result.code == 3);
+    CHECK_THAT(result.err, Contains("20240103000000_m/up.sql:1: the statement starting here "
+                                    "never ends"));
+    CHECK(result.err.find("not a regular file") == std::string::npos);
+  }
+  CHECK_FALSE(db.table_exists("m1"));
   CHECK_FALSE(db.table_exists("public.migration_history"));
 }
 
