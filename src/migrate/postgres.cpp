@@ -4,6 +4,7 @@
 #include "migrate/conninfo.hpp"
 #include "migrate/copy_text.hpp"
 #include "migrate/error.hpp"
+#include "migrate/pg_history.hpp"
 #include "migrate/pq_batch.hpp"
 #include "migrate/server_message.hpp"
 #include "migrate/utf8.hpp"
@@ -173,11 +174,6 @@ private:
   HandlePolicy m_policy;
 };
 
-// "COPY (select) TO STDOUT": rows one line at a time (PqBatch::next_copy).
-std::string copy_out(const std::string &select) {
-  return "COPY (" + select + ") TO STDOUT";
-}
-
 // Drops the server's notices (e.g. "table does not exist, skipping"): they
 // would interleave with the step lines.
 class QuietNotices final : public pqxx::errorhandler {
@@ -278,9 +274,10 @@ public:
                             " columns",
                         "", false);
         }
-        rows.push_back(to_row(fields, full));
+        rows.push_back(history_row(fields, full));
       };
-      if (!query_history(m_sql.select_rows(detail == HistoryDetail::planning, full), sink)) {
+      if (!query_history(m_conn->raw(), m_sql,
+                         m_sql.select_rows(detail == HistoryDetail::planning, full), sink)) {
         return std::nullopt;
       }
       // Sorted here rather than by the server: a sequential scan, no index scan.
@@ -299,7 +296,7 @@ public:
       std::string digest;
       RowSink sink;
       sink.line = [&digest](std::string_view line) { digest = first_line(std::string(line)); };
-      if (!query_history(m_sql.select_digest(), sink)) {
+      if (!query_history(m_conn->raw(), m_sql, m_sql.select_digest(), sink)) {
         return std::nullopt;
       }
       return digest;
@@ -639,19 +636,6 @@ private:
     }
   }
 
-  // Refuses the table whose columns, column `column` of the structure query,
-  // are not `expected` (NULL: the table does not exist).
-  static void check_structure(const PqResult &structure, int column, const char *expected,
-                              const std::string &table) {
-    if (structure.is_null(0, column) || std::strcmp(structure.text(0, column), expected) == 0) {
-      return;
-    }
-    throw HistoryError("table " + table +
-                       " does not have the structure this version of migrate writes; refusing "
-                       "to use or change it (found: " +
-                       structure.text(0, column) + "; expected: " + expected + ")");
-  }
-
   static void add_local_timeouts(std::vector<std::string> &queries, const Timeouts &timeouts,
                                  bool reset_unset) {
     auto add = [&](const char *name, const std::optional<std::chrono::milliseconds> &value) {
@@ -743,139 +727,6 @@ private:
       failure.position = position;
     }
     return failure;
-  }
-
-  // Where the rows of a history read go: `count`, when set, first gets their
-  // number (a count(*) in the same batch; only a size to reserve, since each
-  // statement of the batch sees the table as it is then), then `line` each
-  // row, a COPY line.
-  struct RowSink {
-    std::function<void(std::size_t)> count;
-    std::function<void(std::string_view)> line;
-  };
-
-  // The statements of the batch that read the rows of `query` into `sink`.
-  std::string row_statements(const std::string &query, const RowSink &sink) const {
-    return (sink.count ? m_sql.count_rows() + "; " : std::string()) + copy_out(query);
-  }
-
-  // Reads the results of row_statements().
-  static void receive_rows(PqBatch &batch, const RowSink &sink) {
-    if (sink.count) {
-      sink.count(std::strtoull(batch.next_rows().text(0, 0), nullptr, 10));
-    }
-    batch.next_copy(sink.line);
-  }
-
-  // What read_history_described found: the rows (handed to the sink), no
-  // history table at all, or something the catalog query must look into.
-  enum class Described { rows, no_table, unclear };
-
-  // The usual case, in one round trip and without a catalog query: whether
-  // the tables exist (to_regclass), both tables' columns from the
-  // descriptions of "SELECT * ... LIMIT 0" results, then the rows of `query`
-  // as a COPY, line by line. Unclear when only one table exists or the
-  // columns differ: read_history_catalog then finds out which, and says how.
-  Described read_history_described(const std::string &query, const RowSink &sink) {
-    PqBatch batch(m_conn->raw(), m_sql.tables_exist() + "; " + m_sql.history_probe() + "; " +
-                                     m_sql.events_probe() + "; " + row_statements(query, sink));
-    const PqResult exist = batch.next_rows();
-    const bool history_exists = std::strcmp(exist.text(0, 0), "t") == 0;
-    const bool events_exist = std::strcmp(exist.text(0, 1), "t") == 0;
-    if (!history_exists || !events_exist) {
-      // The next statement fails (the table is missing): that ends the batch.
-      return !history_exists && !events_exist ? Described::no_table : Described::unclear;
-    }
-    if (described_columns(batch.next_rows()) != HistorySql::expected_history_columns() ||
-        described_columns(batch.next_rows()) != HistorySql::expected_event_columns()) {
-      return Described::unclear;
-    }
-    receive_rows(batch, sink);
-    return Described::rows;
-  }
-
-  // "name type, ..." of a result's columns, with the type names that
-  // format_type() gives for the types of the history tables ("?" for others).
-  static std::string described_columns(const PqResult &r) {
-    std::string columns;
-    for (int i = 0; i < r.columns(); ++i) {
-      const char *type = "?";
-      switch (r.column_type(i)) {
-      case 20:
-        type = "bigint";
-        break;
-      case 23:
-        type = "integer";
-        break;
-      case 25:
-        type = "text";
-        break;
-      case 1184:
-        type = "timestamp with time zone";
-        break;
-      default:
-        break;
-      }
-      columns += (i == 0 ? "" : ", ") + std::string(r.column_name(i)) + " " + type;
-    }
-    return columns;
-  }
-
-  // The structure of both tables from the catalog, then the rows: slower
-  // (a catalog query), but it tells a missing table from a foreign one.
-  // False when there is no history table.
-  bool read_history_catalog(const std::string &query, const RowSink &sink) {
-    PqBatch batch(m_conn->raw(), m_sql.structure() + "; " + row_statements(query, sink));
-    const PqResult structure = batch.next_rows();
-    const bool exists = !structure.is_null(0, 0);
-    check_structure(structure, 0, HistorySql::expected_history_columns(),
-                    m_sql.table().qualified());
-    check_structure(structure, 1, HistorySql::expected_event_columns(),
-                    m_sql.table().schema + "." + m_sql.table().events_table());
-    if (!exists) {
-      return false;
-    }
-    if (structure.is_null(0, 1)) {
-      throw HistoryError("the history table " + m_sql.table().qualified() +
-                         " exists but its events table " + m_sql.table().events_table() +
-                         " does not; restore it, or create it empty as docs/migrations.md "
-                         "shows");
-    }
-    receive_rows(batch, sink);
-    return true;
-  }
-
-  // Hands the rows of `query` on the history table to `sink` after the
-  // structure checks of read_history. False when there is no history table.
-  bool query_history(const std::string &query, const RowSink &sink) {
-    switch (read_history_described(query, sink)) {
-    case Described::rows:
-      return true;
-    case Described::no_table:
-      return false;
-    case Described::unclear:
-      break;
-    }
-    return read_history_catalog(query, sink);
-  }
-
-  // A row of HistorySql::select_rows, with applied_at when `full`.
-  static AppliedMigration to_row(const CopyLine &fields, bool full) {
-    AppliedMigration applied;
-    applied.version = parse_version(fields.text(0)).value_or(0);
-    applied.name = fields.text(1);
-    applied.checksum = Checksum::from_hex(fields.text(2));
-    applied.down_checksum = Checksum::from_hex(fields.text(3));
-    applied.sequence = std::strtoll(fields.text(4).c_str(), nullptr, 10);
-    const std::string &state = fields.text(5);
-    applied.state = state == "applying"    ? RowState::applying
-                    : state == "reverting" ? RowState::reverting
-                                           : RowState::applied;
-    applied.progress = std::strtoull(fields.text(6).c_str(), nullptr, 10);
-    if (full) {
-      applied.applied_at_ms = parse_epoch_ms(fields.text(7));
-    }
-    return applied;
   }
 
   static std::vector<Event> to_events(const pqxx::result &r) {
