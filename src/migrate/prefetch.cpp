@@ -1,6 +1,5 @@
 #include "migrate/prefetch.hpp"
 
-#include <chrono>
 #include <dirent.h>
 #include <fcntl.h>
 #include <string>
@@ -15,14 +14,8 @@ namespace {
 
 // Threads, and the plan size from which they are started: reading is waiting
 // for the disk, so more threads than cores still overlap reads.
-constexpr unsigned k_threads = 3;
+constexpr unsigned k_threads = 4;
 constexpr std::size_t k_min_steps = 32;
-// A thread stops after this many steps in a row that took less than
-// k_cached each: the files are cached, and reading them twice would only
-// take the cores from the checks. A step that waits for the disk takes ten
-// times that or more.
-constexpr std::size_t k_cached_run = 32;
-constexpr std::chrono::microseconds k_cached{25};
 
 // Reads and drops the entries of the directory `fd`.
 void drain_directory(int fd) {
@@ -103,8 +96,7 @@ void Prefetcher::wait() {
 void Prefetcher::run() {
   std::string path;
   path.reserve(512);
-  std::size_t cached = 0;
-  while (!m_stop.load(std::memory_order_relaxed) && cached < k_cached_run) {
+  while (!m_stop.load(std::memory_order_relaxed)) {
     const std::size_t i = m_next.fetch_add(1, std::memory_order_relaxed);
     if (i >= m_steps.size()) {
       return;
@@ -112,7 +104,6 @@ void Prefetcher::run() {
     if (i < m_reached.load(std::memory_order_relaxed)) {
       continue; // checked already
     }
-    const auto start = std::chrono::steady_clock::now();
     const PlannedStep &step = m_steps[i];
     migration_dir(m_disk[step.index], path);
     const int dir_fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -125,7 +116,6 @@ void Prefetcher::run() {
     }
     drain_file(dir_fd, "down.sql", m_stop); // an up step hashes its down.sql too
     ::close(dir_fd);
-    cached = std::chrono::steady_clock::now() - start < k_cached ? cached + 1 : 0;
   }
 }
 
