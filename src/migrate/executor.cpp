@@ -462,8 +462,9 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
   std::vector<AppliedMigration>().swap(after);
   std::vector<std::string> warnings;
   {
-    // Stopped before the tree goes.
-    Prefetcher prefetch(disk, steps); // a cold tree's reads overlap (prefetch.hpp)
+    // A cold tree's reads overlap (prefetch.hpp). It reads `disk`: the end of
+    // this block stops it, before the tree is let go of.
+    Prefetcher prefetch(disk, steps);
     for (std::size_t i = 0; i < steps.size(); ++i) {
       prefetch.reached(i);
       PreparedStep prepared = prepare_step(to_step(disk, steps[i]), options.timeouts);
