@@ -1,5 +1,7 @@
 #include "migrate/prefetch.hpp"
 
+#include "migrate/version.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <string>
@@ -41,25 +43,15 @@ void drain_file(int dir_fd, const char *name, const std::atomic<bool> &stop) {
   ::close(fd);
 }
 
-// `<tree><version>_<name>` into `path`, without allocating once `path` has
-// grown to fit (format_version's 14 digits, by hand).
+// `<tree><version>_<name>` (Migration::dir()) into `path`, without
+// allocating once `path` has grown to fit: a version's 14 digits fit in
+// std::string's own buffer.
 void migration_dir(const Migration &m, std::string &path) {
   path.clear();
   if (m.tree) {
     path += *m.tree;
   }
-  char digits[24];
-  char *end = digits + sizeof digits;
-  char *p = end;
-  Version version = m.version;
-  do {
-    *--p = static_cast<char>('0' + version % 10);
-    version /= 10;
-  } while (version != 0);
-  while (end - p < 14) {
-    *--p = '0';
-  }
-  path.append(p, static_cast<std::size_t>(end - p));
+  path += format_version(m.version);
   path += '_';
   path += m.name;
 }
