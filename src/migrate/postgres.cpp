@@ -695,6 +695,10 @@ private:
       }
       return std::nullopt;
     } catch (const PqError &e) {
+      // A lost connection, or a batch libpq would not send (a failed
+      // statement is returned above): as libpqxx's exception, which each
+      // caller already turns into ConnectionError for the ROLLBACK it sends
+      // through libpqxx.
       throw pqxx::broken_connection(e.what());
     }
   }
