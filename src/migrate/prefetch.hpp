@@ -4,10 +4,11 @@
 // those are no longer in the page cache, each read waits for the disk in
 // turn. A Prefetcher reads the same entries and files, in plan order and a
 // little ahead, on a few threads of its own, so that the disk reads overlap
-// and the checks find them cached. It only warms caches: what it reads is
-// thrown away, its errors are ignored (the checks meet and report them), and
-// it allocates nothing per step. On a warm tree it only repeats cheap
-// system calls (about 1 ms at 1000 steps); it does not try to guess from the
+// and the checks find them cached. It only warms caches (warm_step_files in
+// source.hpp reads each step): what it reads is thrown away, its errors are
+// ignored (the checks meet and report them), and it allocates nothing per
+// step. On a warm tree it only repeats cheap system calls (about 2 ms at
+// 1000 steps); it does not try to guess from the
 // first files whether the rest are cached, since the newest migrations of a
 // tree are often the only warm ones.
 

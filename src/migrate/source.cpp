@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <unordered_set>
@@ -78,8 +79,7 @@ int read_file_at(int dir_fd, const char *path, std::string &content,
 // Opens a directory for reading its entries and files relative to it.
 class DirFd {
 public:
-  explicit DirFd(const fs::path &path)
-      : m_fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+  explicit DirFd(const char *path) : m_fd(::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
   ~DirFd() {
     if (m_fd >= 0) {
       ::close(m_fd);
@@ -196,7 +196,7 @@ std::vector<Migration> read_tree(const fs::path &dir) {
 
 std::vector<Migration> read_tree(const fs::path &dir, const std::optional<fs::path> &cache_dir,
                                  TreeStats *stats, std::chrono::nanoseconds racy) {
-  const DirFd top(dir);
+  const DirFd top(dir.c_str());
   if (top.get() < 0) {
     const int error = errno;
     struct stat info {};
@@ -317,6 +317,32 @@ void check_migration_dir(const Migration &migration) {
   if (error != 0) {
     throw TreeError(dir + ": cannot read directory: " + std::strerror(error));
   }
+}
+
+void warm_step_files(const Migration &migration, Direction direction, std::string &path,
+                     std::string &content) {
+  // Migration::dir(), without allocating once `path` has grown to fit (a
+  // version's 14 digits fit in std::string's own buffer).
+  path.clear();
+  if (migration.tree) {
+    path += *migration.tree;
+  }
+  path += format_version(migration.version);
+  path += '_';
+  path += migration.name;
+  const DirFd dir(path.c_str());
+  if (dir.get() < 0) {
+    return;
+  }
+  // check_migration_dir's listing, with the system call itself: readdir
+  // would allocate its buffer for each directory.
+  alignas(8) char entries[4096];
+  while (::syscall(SYS_getdents64, dir.get(), entries, sizeof entries) > 0) {
+  }
+  if (direction == Direction::up) {
+    read_file_at(dir.get(), "up.sql", content, true);
+  }
+  read_file_at(dir.get(), "down.sql", content, true); // an up step hashes its down.sql too
 }
 
 std::optional<std::string> read_optional_sql_file(const fs::path &path) {

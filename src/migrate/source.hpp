@@ -46,6 +46,16 @@ std::vector<Migration> read_tree(const std::filesystem::path &dir,
 // TreeError naming the entry.
 void check_migration_dir(const Migration &migration);
 
+// Reads, and throws away, what prepare_step will read for `migration` in
+// `direction`: its directory's entries and the step's file (up.sql and
+// down.sql for up), to bring them into the page cache ahead of it
+// (Prefetcher). Ignores every error; opens and reads only what
+// read_sql_file would (no FIFO, no device). `path` and `content` are scratch
+// space, reused so that a caller that keeps them allocates nothing per step
+// (`content` grows to the largest file read).
+void warm_step_files(const Migration &migration, Direction direction, std::string &path,
+                     std::string &content);
+
 // Reads down.sql of every migration of `disk` that `rows` lists (once):
 // sets has_down, down_checksum and down_known. A missing down.sql is not an
 // error here (the planner refuses a down step that needs it). Throws
