@@ -432,37 +432,33 @@ TEST_CASE("a DEALLOCATE in a no-transaction file does not break the next step's 
   CHECK(db.table_exists("c"));
 }
 
-TEST_CASE("DISCARD ALL, which would release the migration lock, is refused before anything runs") {
+TEST_CASE("a statement that would release the migration lock is refused before anything runs") {
+  // Each releases the session's advisory locks, migrate's lock on the database among them.
+  struct Case {
+    std::string file;     // the second migration's up.sql
+    std::string expected; // the error, after the migration's id
+    std::string table;    // what its first statement would create
+  };
+  Case c;
+  SECTION("DISCARD ALL, in a no-transaction file") {
+    c = {std::string(k_marker) + "CREATE TABLE nt (id int);\nDISCARD ALL;\n",
+         "/up.sql:3: DISCARD ALL is not allowed in a migration", "nt"};
+  }
+  SECTION("pg_advisory_unlock_all, inside a DO block") {
+    c = {"CREATE TABLE b (id int);\nDO $$\nBEGIN\n  PERFORM pg_advisory_unlock_all();\nEND\n$$;\n",
+         "/up.sql:2: pg_advisory_unlock_all() is not allowed in a migration", "b"};
+  }
   TempDb db;
   TempDir dir;
   write_migration(dir.path(), "20240101000000_a", "CREATE TABLE a (id int);\n", std::nullopt);
-  write_migration(dir.path(), "20240102000000_nt",
-                  std::string(k_marker) + "CREATE TABLE nt (id int);\nDISCARD ALL;\n",
-                  std::nullopt);
+  write_migration(dir.path(), "20240102000000_unlocks", c.file, std::nullopt);
   auto up = run_migrate(db, dir.path(), {"up"});
   CHECK(up.code == 3);
-  CHECK_THAT(up.err, Contains("20240102000000_nt/up.sql:3: DISCARD ALL is not allowed in a "
-                              "migration: it would release migrate's lock on the database in "
-                              "the middle of the run; remove it"));
+  CHECK_THAT(up.err, Contains("20240102000000_unlocks" + c.expected +
+                              ": it would release migrate's lock on the database in the middle "
+                              "of the run; remove it"));
   CHECK_FALSE(db.table_exists("a"));
-  CHECK_FALSE(db.table_exists("nt"));
-}
-
-TEST_CASE("pg_advisory_unlock_all, also in a DO block, is refused before anything runs") {
-  TempDb db;
-  TempDir dir;
-  write_migration(dir.path(), "20240101000000_a", "CREATE TABLE a (id int);\n", std::nullopt);
-  write_migration(dir.path(), "20240102000000_unlocks",
-                  "CREATE TABLE b (id int);\n"
-                  "DO $$\nBEGIN\n  PERFORM pg_advisory_unlock_all();\nEND\n$$;\n",
-                  std::nullopt);
-  auto up = run_migrate(db, dir.path(), {"up"});
-  CHECK(up.code == 3);
-  CHECK_THAT(up.err, Contains("20240102000000_unlocks/up.sql:2: pg_advisory_unlock_all() is not "
-                              "allowed in a migration: it would release migrate's lock on the "
-                              "database in the middle of the run; remove it"));
-  CHECK_FALSE(db.table_exists("a"));
-  CHECK_FALSE(db.table_exists("b"));
+  CHECK_FALSE(db.table_exists(c.table));
 }
 
 TEST_CASE("a no-transaction migration still running elsewhere is not called stopped half-way") {
