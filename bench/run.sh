@@ -9,6 +9,7 @@
 #   up from empty           migrate up              vs psql -f all_up.sql
 #   no-op up, status        migrate up / status     vs psql -c 'SELECT 1'
 #   down --to 0             migrate down --to 0     vs psql -f all_down.sql
+# (up and down alternate the two commands run by run; see alternate below).
 # It records peak RSS (/usr/bin/time -f %M) and counts round trips with
 # log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
 # the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
@@ -171,6 +172,36 @@ median() { # median FILE.json NAME
   jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"
 }
 
+# alternate OUT.json RUNS PREPARE NAME_A CMD_A NAME_B CMD_B
+# Times A and B one run each per round, in the order A B, then B A, then A B…,
+# each run after its own PREPARE: the drift of a long benchmark (the disk's
+# fsync latency, the page cache, the host) falls on both commands alike, where
+# hyperfine given both commands at once runs all of A's runs, then all of B's.
+# Writes the rounds as one hyperfine-style JSON: results[] with command, times,
+# exit_codes and median, as `median` reads them.
+alternate() {
+  local json=$1 runs=$2 prepare=$3 na=$4 ca=$5 nb=$6 cb=$7 r
+  local -a parts=() order
+  for ((r = 0; r < runs; r++)); do
+    if ((r % 2 == 0)); then
+      order=(-n "$na" "$ca" -n "$nb" "$cb")
+    else
+      order=(-n "$nb" "$cb" -n "$na" "$ca")
+    fi
+    hyperfine -N --style basic --runs 1 --prepare "$prepare" \
+      --export-json "$json.$r" "${order[@]}"
+    parts+=("$json.$r")
+  done
+  jq -s '{results: ([.[].results[]] | group_by(.command) | map({
+      command: .[0].command,
+      times: [.[].times[]],
+      exit_codes: [.[].exit_codes[]]
+    } | .median = (.times | sort
+      | if length % 2 == 1 then .[(length - 1) / 2]
+        else (.[length / 2 - 1] + .[length / 2]) / 2 end)))}' "${parts[@]}" >"$json"
+  rm -f -- "${parts[@]}"
+}
+
 max_rss() { # largest value (KiB) in /usr/bin/time -f %M output files, if any
   local f
   for f in "$@"; do
@@ -273,9 +304,9 @@ bench_size() {
     die "N = $n: migrate up did not create $n tables"
   echo "template: migrate up of $n migrations in $elapsed s" >&2
 
-  log "N = $n: up from empty ($runs runs)"
-  "${hf[@]}" --runs "$runs" --prepare "$(cmdline "$prep" fresh bench)" \
-    --export-json "$out/up-$n.json" -n migrate "$m_up" -n psql "$p_up"
+  log "N = $n: up from empty ($runs runs each, alternating)"
+  alternate "$out/up-$n.json" "$runs" "$(cmdline "$prep" fresh bench)" \
+    migrate "$m_up" psql "$p_up"
 
   log "N = $n: no-op up and status ($runs_fast runs, $warmup warm-up)"
   "${hf[@]}" --runs "$runs_fast" --warmup "$warmup" \
@@ -304,9 +335,9 @@ bench_size() {
       "$PSQL" -X -d bench -c 'SELECT 1' >/dev/null
   done
 
-  log "N = $n: down --to 0 ($runs runs)"
-  "${hf[@]}" --runs "$runs" --prepare "$(cmdline "$prep" copy bench_tpl bench)" \
-    --export-json "$out/down-$n.json" -n migrate "$m_down" -n psql "$p_down"
+  log "N = $n: down --to 0 ($runs runs each, alternating)"
+  alternate "$out/down-$n.json" "$runs" "$(cmdline "$prep" copy bench_tpl bench)" \
+    migrate "$m_down" psql "$p_down"
 
   {
     printf '%s\tup\t%s\t%s\t%s\n' "$n" "$(median "$out/up-$n.json" migrate)" \
@@ -326,14 +357,16 @@ bench_size() {
   # The commands as run, with the generated directory and the binary shortened.
   {
     echo "# N = $n"
-    echo "hyperfine -N --runs $runs --prepare '$prep fresh bench' \\"
+    echo "# $runs rounds, migrate first in odd rounds, psql first in even ones:"
+    echo "hyperfine -N --runs 1 --prepare '$prep fresh bench' \\"
     echo "  -n migrate '$m_up' \\"
     echo "  -n psql '$p_up'"
     echo "hyperfine -N --runs $runs_fast --warmup $warmup --prepare '$prep copy bench_tpl bench' \\"
     echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
     echo "hyperfine -N --runs $runs_fast --warmup $warmup \\"
     echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
-    echo "hyperfine -N --runs $runs --prepare '$prep copy bench_tpl bench' \\"
+    echo "# $runs rounds, alternating as for up:"
+    echo "hyperfine -N --runs 1 --prepare '$prep copy bench_tpl bench' \\"
     echo "  -n migrate '$m_down' \\"
     echo "  -n psql '$p_down'"
   } | sed -e "s|$dir|\$W|g" -e "s|$migrate|migrate|g" -e "s|$out/|\$OUT/|g" \
@@ -512,11 +545,10 @@ if [[ $corpus == 1 ]]; then
       cn=$((cn + 1))
     done
     log "crates.io corpus: up from empty, $cn migrations ($runs_updown runs)"
-    hyperfine -N --style basic --runs "$runs_updown" --prepare "$(cmdline "$prep" fresh bench)" \
-      --export-json "$out/up-corpus.json" \
-      -n migrate "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-migrate" -f %M \
+    alternate "$out/up-corpus.json" "$runs_updown" "$(cmdline "$prep" fresh bench)" \
+      migrate "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-migrate" -f %M \
         "$migrate" --database-url dbname=bench -m "$cdir/migrations" up)" \
-      -n psql "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-psql" -f %M \
+      psql "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-psql" -f %M \
         "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$cdir/all_up.sql")"
     cm=$(median "$out/up-corpus.json" migrate)
     cp_=$(median "$out/up-corpus.json" psql)
@@ -634,7 +666,9 @@ Settings of this run: \`BENCH_SIZES="$sizes"\`, \`BENCH_RUNS=$runs_fast\`,
 
 Every run starts from a database created just before it by hyperfine's \`--prepare\`:
 empty for \`up\`, a copy (\`CREATE DATABASE … TEMPLATE\`) of a database that \`migrate up\`
-fully applied for the others. The prepare step ends with a \`CHECKPOINT\`. The "warm" rows
+fully applied for the others. The prepare step ends with a \`CHECKPOINT\`. \`up\` and
+\`down\` (and the corpus) alternate migrate and psql run by run, migrate first in odd rounds
+and psql first in even ones, so that the disk's drift over the minutes falls on both. The "warm" rows
 run the same commands again and again on one database without a prepare step (neither
 command changes it), so the migration tree and the database are cached. Times are
 wall-clock medians of the runs (column "runs").
