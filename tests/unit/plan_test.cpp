@@ -66,6 +66,19 @@ std::vector<AppliedMigration> history_of(const World &world) {
   return history;
 }
 
+// `history` in every order the planner must not depend on: as given, reversed, and each
+// rotation of it (the server returns rows in the order they lie in the table).
+std::vector<std::vector<AppliedMigration>> orders_of(const std::vector<AppliedMigration> &history) {
+  std::vector<std::vector<AppliedMigration>> orders{history};
+  orders.emplace_back(history.rbegin(), history.rend());
+  for (std::size_t i = 1; i < history.size(); ++i) {
+    auto rotated = history;
+    std::rotate(rotated.begin(), rotated.begin() + static_cast<std::ptrdiff_t>(i), rotated.end());
+    orders.push_back(std::move(rotated));
+  }
+  return orders;
+}
+
 std::string up(Version v) {
   return "up " + format_version(v);
 }
@@ -202,6 +215,10 @@ TEST_CASE("plan computes the expected steps", "[plan]") {
         CHECK(disk[positions[i].index].version == steps[i].migration.version);
         CHECK(to_step(disk, positions[i]).migration.dir() == steps[i].migration.dir());
       }
+      // Whatever the order of the history's rows.
+      for (const auto &history : orders_of(history_of(c.world))) {
+        CHECK(render(plan(disk, history, c.request)) == c.expected);
+      }
     }
   }
 }
@@ -275,6 +292,10 @@ TEST_CASE("plan refuses unusable requests and inconsistent state", "[plan]") {
       }
       for (const auto &part : c.message_parts) {
         REQUIRE_THROWS_WITH(plan(disk, history, c.request), Contains(part));
+        // Whatever the order of the history's rows.
+        for (const auto &order : orders_of(history)) {
+          REQUIRE_THROWS_WITH(plan(disk, order, c.request), Contains(part));
+        }
       }
     }
   }
