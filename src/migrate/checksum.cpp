@@ -8,7 +8,7 @@ namespace migrate {
 
 namespace {
 
-constexpr const char *k_foreign = "not-a-sha256";
+constexpr char k_foreign[] = "not-a-sha256";
 
 } // namespace
 
@@ -41,21 +41,26 @@ Checksum Checksum::from_bytes(const unsigned char *bytes) {
   return checksum;
 }
 
-void Checksum::hex_into(std::string &out) const {
+char *Checksum::hex_to(char *out) const {
   if (m_kind == Kind::none) {
-    out.clear();
-    return;
+    return out;
   }
   if (m_kind == Kind::foreign) {
-    out = k_foreign;
-    return;
+    static_assert(sizeof k_foreign - 1 <= k_hex_chars_max);
+    std::memcpy(out, k_foreign, sizeof k_foreign - 1);
+    return out + (sizeof k_foreign - 1);
   }
   static constexpr char k_hex[] = "0123456789abcdef";
-  out.resize(2 * m_bytes.size());
-  for (std::size_t i = 0; i < m_bytes.size(); ++i) {
-    out[2 * i] = k_hex[m_bytes[i] >> 4];
-    out[2 * i + 1] = k_hex[m_bytes[i] & 0x0F];
+  for (const unsigned char byte : m_bytes) {
+    *out++ = k_hex[byte >> 4];
+    *out++ = k_hex[byte & 0x0F];
   }
+  return out;
+}
+
+void Checksum::hex_into(std::string &out) const {
+  char buffer[k_hex_chars_max];
+  out.assign(buffer, hex_to(buffer));
 }
 
 std::string Checksum::hex() const {

@@ -35,6 +35,11 @@ public:
   // Writes hex() into `out`, reusing its storage.
   void hex_into(std::string &out) const;
 
+  // Writes hex() at `out`, which has room for k_hex_chars_max, and returns the end of what it
+  // wrote.
+  static constexpr std::size_t k_hex_chars_max = 64;
+  char *hex_to(char *out) const;
+
   // The 32 bytes (zeros unless a SHA-256).
   const std::array<unsigned char, 32> &bytes() const { return m_bytes; }
 

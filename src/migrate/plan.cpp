@@ -5,6 +5,7 @@
 #include "migrate/sha256.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <utility>
 
@@ -297,15 +298,16 @@ std::string history_digest(const std::vector<Migration> &disk) {
   // The exact sum of 10000 signed 64-bit hashes needs 78 bits.
   __extension__ using Sum = __int128;
   Sum sum = 0;
-  std::string line;
-  std::string hex;
+  static constexpr char k_applied[] = " applied";
+  char line[k_version_chars_max + 1 + Checksum::k_hex_chars_max + sizeof k_applied];
   for (const Migration &m : disk) {
-    line = format_version(m.version);
-    line += ' ';
-    m.checksum.hex_into(hex);
-    line += hex;
-    line += " applied";
-    sum += static_cast<std::int64_t>(pg_hash_bytes_extended(line, 0));
+    char *end = format_version_to(line, m.version);
+    *end++ = ' ';
+    end = m.checksum.hex_to(end);
+    std::memcpy(end, k_applied, sizeof k_applied - 1);
+    end += sizeof k_applied - 1;
+    sum += static_cast<std::int64_t>(
+        pg_hash_bytes_extended(std::string_view(line, static_cast<std::size_t>(end - line)), 0));
   }
   // Decimal, as PostgreSQL prints the numeric sum.
   const bool negative = sum < 0;

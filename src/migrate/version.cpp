@@ -1,5 +1,7 @@
 #include "migrate/version.hpp"
 
+#include <cstring>
+
 #include <cstdio>
 
 namespace migrate {
@@ -52,9 +54,9 @@ std::optional<Version> parse_target(std::string_view text) {
   return parse_version(text);
 }
 
-std::string format_version(Version version) {
+char *format_version_to(char *out, Version version) {
   // Digits by hand: snprintf's format parsing showed in profiles of large trees.
-  char buffer[24];
+  char buffer[k_version_chars_max];
   char *end = buffer + sizeof buffer;
   char *p = end;
   do {
@@ -64,7 +66,14 @@ std::string format_version(Version version) {
   while (end - p < 14) {
     *--p = '0';
   }
-  return std::string(p, static_cast<std::size_t>(end - p));
+  const auto length = static_cast<std::size_t>(end - p);
+  std::memcpy(out, p, length);
+  return out + length;
+}
+
+std::string format_version(Version version) {
+  char buffer[k_version_chars_max];
+  return std::string(buffer, format_version_to(buffer, version));
 }
 
 Version version_from_time(std::time_t utc_seconds) {

@@ -22,6 +22,11 @@ std::optional<Version> parse_target(std::string_view text);
 // Formats a version as its 14 digits (zero-padded).
 std::string format_version(Version version);
 
+// Writes format_version(version) at `out`, which has room for k_version_chars_max, and returns
+// the end of what it wrote. For loops over whole trees, where a string each costs.
+constexpr std::size_t k_version_chars_max = 20;
+char *format_version_to(char *out, Version version);
+
 // The version for a UTC point in time (seconds since the epoch).
 Version version_from_time(std::time_t utc_seconds);
 

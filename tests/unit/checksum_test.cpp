@@ -33,6 +33,10 @@ TEST_CASE("a checksum is its 32 bytes, read from and written as hex", "[checksum
   std::string reused(100, 'x');
   parsed.hex_into(reused);
   CHECK(reused == hex);
+
+  char buffer[Checksum::k_hex_chars_max + 1] = {};
+  CHECK(parsed.hex_to(buffer) == buffer + 64);
+  CHECK(std::string(buffer, 64) == hex);
 }
 
 TEST_CASE("no checksum is empty, prints as nothing and equals only itself", "[checksum]") {
@@ -40,6 +44,8 @@ TEST_CASE("no checksum is empty, prints as nothing and equals only itself", "[ch
   CHECK(none.empty());
   CHECK_FALSE(none.is_sha256());
   CHECK(none.hex().empty());
+  char buffer[Checksum::k_hex_chars_max];
+  CHECK(none.hex_to(buffer) == buffer);
   CHECK(Checksum::from_hex("") == none);
   CHECK(none != checksum(""));
 }
@@ -52,6 +58,8 @@ TEST_CASE("text that is not a SHA-256 equals no checksum, not even itself", "[ch
     CHECK_FALSE(foreign.empty());
     CHECK_FALSE(foreign.is_sha256());
     CHECK(foreign.hex() == "not-a-sha256");
+    char buffer[Checksum::k_hex_chars_max];
+    CHECK(std::string(buffer, foreign.hex_to(buffer)) == "not-a-sha256");
     CHECK(foreign != foreign);
     CHECK(foreign != Checksum());
     CHECK(foreign != checksum(""));

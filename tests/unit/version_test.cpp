@@ -57,6 +57,18 @@ TEST_CASE("format_version zero-pads to 14 digits", "[version]") {
     CHECK(format_version(v).size() == 14);
     CHECK(parse_version(format_version(v)) == std::optional<Version>(v));
   }
+  // A version past 14 digits keeps all of them (the largest has 20).
+  CHECK(format_version(18446744073709551615ULL) == "18446744073709551615");
+}
+
+TEST_CASE("format_version_to writes what format_version returns", "[version]") {
+  for (Version v : {Version{0}, Version{1}, Version{20240101120000ULL}, Version{123456789012345ULL},
+                    Version{18446744073709551615ULL}}) {
+    char buffer[k_version_chars_max + 1] = {};
+    char *end = format_version_to(buffer, v);
+    CHECK(std::string(buffer, end) == format_version(v));
+    CHECK(end[0] == '\0'); // nothing written past the end it returns
+  }
 }
 
 TEST_CASE("version_from_time gives the UTC timestamp", "[version]") {
