@@ -26,12 +26,11 @@ std::string label(Version version, const std::string &name) {
   return format_version(version) + "_" + name;
 }
 
-// Pointers to the rows of `history` (a copy of 10000 rows would be a few MB) sorted by `key`
-// of each row, ascending or descending. The keys are sorted next to the pointers, so that
+// The rows of `history` as (`key` of the row, pointer to it) sorted by key, ascending or
+// descending: a copy of 10000 rows would be a few MB, and with the keys next to the pointers
 // comparing two rows reads neither of them.
 template <typename Key>
-std::vector<const AppliedMigration *> sorted_rows(const std::vector<AppliedMigration> &history,
-                                                  Key key, bool descending) {
+auto keyed_rows(const std::vector<AppliedMigration> &history, Key key, bool descending) {
   using Keyed = std::pair<decltype(key(history.front())), const AppliedMigration *>;
   std::vector<Keyed> keyed;
   keyed.reserve(history.size());
@@ -54,6 +53,12 @@ std::vector<const AppliedMigration *> sorted_rows(const std::vector<AppliedMigra
       std::sort(keyed.begin(), keyed.end(), ascending);
     }
   }
+  return keyed;
+}
+
+// The pointers of keyed_rows().
+template <typename Keyed>
+std::vector<const AppliedMigration *> pointers(const std::vector<Keyed> &keyed) {
   std::vector<const AppliedMigration *> rows;
   rows.reserve(keyed.size());
   for (const auto &entry : keyed) {
@@ -62,11 +67,18 @@ std::vector<const AppliedMigration *> sorted_rows(const std::vector<AppliedMigra
   return rows;
 }
 
+// (version, row) by version.
+std::vector<std::pair<Version, const AppliedMigration *>>
+versions_of(const std::vector<AppliedMigration> &history) {
+  return keyed_rows(
+      history, [](const AppliedMigration &row) { return row.version; }, false);
+}
+
 // Applied migrations, most recently applied first (by sequence, then version).
 std::vector<const AppliedMigration *> newest_first(const std::vector<AppliedMigration> &history) {
-  return sorted_rows(
+  return pointers(keyed_rows(
       history,
-      [](const AppliedMigration &row) { return std::make_pair(row.sequence, row.version); }, true);
+      [](const AppliedMigration &row) { return std::make_pair(row.sequence, row.version); }, true));
 }
 
 // The history matched with the tree in one merge of the two, both by version: which migration
@@ -78,19 +90,23 @@ public:
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
 
   MatchedHistory(const std::vector<Migration> &disk, const std::vector<AppliedMigration> &history)
-      : m_disk(disk), m_history(history), m_rows(by_version(history)),
-        m_row_disk(history.size(), none), m_applied(disk.size(), 0) {
+      : m_disk(disk), m_history(history), m_row_disk(history.size(), none),
+        m_applied(disk.size(), 0) {
+    // The merge reads the versions next to the pointers, not the rows: in a history whose rows
+    // come in no particular order, that would be a cache miss a row.
+    const auto rows = versions_of(history);
     auto disk_it = disk.begin();
-    for (const AppliedMigration *row : m_rows) {
-      while (disk_it != disk.end() && disk_it->version < row->version) {
+    for (const auto &[version, row] : rows) {
+      while (disk_it != disk.end() && disk_it->version < version) {
         ++disk_it;
       }
-      if (disk_it != disk.end() && disk_it->version == row->version) {
+      if (disk_it != disk.end() && disk_it->version == version) {
         const auto index = static_cast<std::size_t>(disk_it - disk.begin());
         m_row_disk[static_cast<std::size_t>(row - history.data())] = index;
         m_applied[index] = 1;
       }
     }
+    m_newest = rows.empty() ? 0 : rows.back().first;
   }
 
   // The migration on disk that `row` (an element of the history) records, or nullptr.
@@ -101,15 +117,17 @@ public:
   // Whether disk[index] is in the history.
   bool applied(std::size_t index) const { return m_applied[index] != 0; }
   // The newest version in the history, 0 when it is empty.
-  Version newest() const { return m_rows.empty() ? 0 : m_rows.back()->version; }
+  Version newest() const { return m_newest; }
 
   // Refuses a history that names a migration the tree no longer has.
   void check_missing() const {
     std::size_t missing = 0;
     const AppliedMigration *first = nullptr; // the oldest
-    for (const AppliedMigration *row : m_rows) {
-      if (on_disk(*row) == nullptr) {
-        first = first == nullptr ? row : first;
+    for (const auto &row : m_history) {
+      if (on_disk(row) == nullptr) {
+        if (first == nullptr || row.version < first->version) {
+          first = &row;
+        }
         ++missing;
       }
     }
@@ -126,13 +144,18 @@ public:
 
   // Refuses a history whose applied up.sql no longer matches its file, naming the oldest.
   void check_checksums() const {
-    for (const AppliedMigration *row_pointer : m_rows) {
-      const AppliedMigration &row = *row_pointer;
+    const AppliedMigration *oldest = nullptr;
+    for (const auto &row : m_history) {
       const Migration *migration = on_disk(row);
-      if (migration == nullptr || migration->checksum.empty() ||
-          migration->checksum == row.checksum) {
-        continue;
+      if (migration != nullptr && !migration->checksum.empty() &&
+          migration->checksum != row.checksum &&
+          (oldest == nullptr || row.version < oldest->version)) {
+        oldest = &row;
       }
+    }
+    if (oldest != nullptr) {
+      const AppliedMigration &row = *oldest;
+      const Migration *migration = on_disk(row);
       throw HistoryError(migration->up_path().string() + " changed after " + migration->id() +
                          " was applied (recorded sha256 " + row.checksum.hex() + ", now " +
                          migration->checksum.hex() + "); undo the edit, or run `migrate accept " +
@@ -143,9 +166,9 @@ public:
 private:
   const std::vector<Migration> &m_disk;
   const std::vector<AppliedMigration> &m_history;
-  std::vector<const AppliedMigration *> m_rows; // by version
-  std::vector<std::size_t> m_row_disk;          // per history row: its index in disk, or none
-  std::vector<char> m_applied;                  // per migration on disk: in the history
+  std::vector<std::size_t> m_row_disk; // per history row: its index in disk, or none
+  std::vector<char> m_applied;         // per migration on disk: in the history
+  Version m_newest = 0;
 };
 
 // The step that runs `migration` (an element of `disk`) in `direction`. A
@@ -381,8 +404,7 @@ const char *state_name(State state) {
 }
 
 std::vector<const AppliedMigration *> by_version(const std::vector<AppliedMigration> &history) {
-  return sorted_rows(
-      history, [](const AppliedMigration &row) { return row.version; }, false);
+  return pointers(versions_of(history));
 }
 
 void for_each_status(const std::vector<Migration> &disk,

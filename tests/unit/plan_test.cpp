@@ -301,6 +301,43 @@ TEST_CASE("plan refuses unusable requests and inconsistent state", "[plan]") {
   }
 }
 
+TEST_CASE("plan names the oldest of several changed or missing migrations, whatever the order "
+          "of the rows",
+          "[plan]") {
+  SECTION("changed") {
+    const World world{{V1, V2, V3, V4}, {{V1, 1}, {V2, 2}, {V3, 3}, {V4, 4}}};
+    auto disk = disk_of(world);
+    auto history = history_of(world);
+    for (std::size_t i = 0; i < disk.size(); ++i) {
+      disk[i].checksum = checksum("select " + std::to_string(i));
+      history[i].checksum = disk[i].checksum;
+    }
+    disk[3].checksum = checksum("edited 4");
+    disk[1].checksum = checksum("edited 2");
+    for (const auto &order : orders_of(history)) {
+      for (const auto &request : {req(UP), req(DOWN), req(DOWN, Version{0})}) {
+        REQUIRE_THROWS_AS(plan(disk, order, request), HistoryError);
+        REQUIRE_THROWS_WITH(plan(disk, order, request),
+                            Contains("/tree/20240102000000_m02/up.sql changed after "
+                                     "20240102000000_m02 was applied (recorded sha256 " +
+                                     checksum("select 1").hex() + ", now " +
+                                     checksum("edited 2").hex() + ")"));
+      }
+      REQUIRE_THROWS_WITH(plan_redo(disk, order), Contains("20240102000000_m02/up.sql changed"));
+    }
+  }
+  SECTION("missing") {
+    const World world{{V2, V4}, {{V1, 1}, {V2, 2}, {V3, 3}, {V4, 4}, {V5, 5}}};
+    const auto disk = disk_of(world);
+    for (const auto &order : orders_of(history_of(world))) {
+      REQUIRE_THROWS_AS(plan(disk, order, req(UP)), HistoryError);
+      REQUIRE_THROWS_WITH(plan(disk, order, req(UP)),
+                          "applied migration 20240101000000_m01 has no directory in the "
+                          "migrations tree (and 2 more; see `migrate status`)");
+    }
+  }
+}
+
 TEST_CASE("plan leaves a down.sql it has not seen to whoever reads it", "[plan]") {
   // read_tree does not read down.sql (down_known false): a run plans, then prepare_step reads
   // the down.sql of each step and refuses a missing one with missing_step_file's message.
