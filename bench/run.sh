@@ -29,6 +29,8 @@
 #   BENCH_SLOW_N       see above (default: 10000)
 #   BENCH_RTT_N        migrations for the round-trip count (default: 20)
 #   BENCH_CORPUS       1 (default): also time the crates.io corpus, if ../shared/corpus exists
+#   BENCH_SCALING      1 (default): also build and run bench/scaling.cpp (the splitter, the
+#                      checksum and the planner on generated input, no database); 0: do not
 #   BENCH_PEERS        auto (default): time dbmate and node-pg-migrate if npm can install
 #                      them; 1: the same, and fail if it cannot; 0: do not
 #   BENCH_PEERS_N      migrations for them (default: 1000)
@@ -59,6 +61,7 @@ runs_slow=${BENCH_RUNS_SLOW:-1}
 slow_n=${BENCH_SLOW_N:-10000}
 rtt_n=${BENCH_RTT_N:-20}
 corpus=${BENCH_CORPUS:-1}
+scaling=${BENCH_SCALING:-1}
 peers=${BENCH_PEERS:-auto}
 peers_n=${BENCH_PEERS_N:-1000}
 npm_dir=${BENCH_NPM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/migrate-bench/npm}
@@ -71,6 +74,7 @@ done
 [[ $warmup =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
 ((rtt_n >= 2)) || die "BENCH_RTT_N must be at least 2"
 [[ $peers == auto || $peers == 0 || $peers == 1 ]] || die "BENCH_PEERS must be auto, 0 or 1"
+[[ $scaling == 0 || $scaling == 1 ]] || die "BENCH_SCALING must be 0 or 1"
 read -r -a size_list <<<"$sizes"
 ((${#size_list[@]} > 0)) || die "BENCH_SIZES is empty"
 for n in "${size_list[@]}"; do
@@ -84,15 +88,23 @@ scripts/deps.sh hyperfine time jq
 command -v hyperfine >/dev/null || die "hyperfine is not on PATH"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (package time)"
 
+# The scaling program always comes from this tree, also when MIGRATE_BIN is given.
+targets=()
 if [[ -n ${MIGRATE_BIN:-} ]]; then
   migrate=$(realpath "$MIGRATE_BIN")
   build_note="given by MIGRATE_BIN"
 else
-  log "building a Release binary in build-bench/"
-  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMIGRATE_TESTS=OFF >/dev/null
-  cmake --build build-bench -j"$(nproc)" --target migrate
+  targets+=(migrate)
   migrate=$root/build-bench/migrate
   build_note="Release (-O3 -DNDEBUG), build-bench/"
+fi
+if [[ $scaling == 1 ]]; then
+  targets+=(migrate_scaling)
+fi
+if ((${#targets[@]} > 0)); then
+  log "building ${targets[*]} (Release) in build-bench/"
+  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMIGRATE_TESTS=OFF >/dev/null
+  cmake --build build-bench -j"$(nproc)" --target "${targets[@]}"
 fi
 [[ -x $migrate ]] || die "$migrate is not an executable"
 
@@ -135,7 +147,13 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd -P)
 rm -f "$out"/rss-corpus-* "$out"/up-*.json "$out"/noop-*.json "$out"/noop-warm-*.json "$out"/down-*.json "$out"/rss-* "$out"/rtt-*.log \
   "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/summary.txt \
-  "$out"/peers-*.json "$out"/rss-peers-* "$out"/commands-peers.txt
+  "$out"/peers-*.json "$out"/rss-peers-* "$out"/commands-peers.txt "$out"/scaling.tsv
+
+# The pure parts, before the server starts: nothing else runs on the machine.
+if [[ $scaling == 1 ]]; then
+  log "scaling of the splitter, the checksum and the planner (bench/scaling.cpp)"
+  build-bench/bench/migrate_scaling >"$out/scaling.tsv"
+fi
 
 pgdir=$(mktemp -d /tmp/migrate-pg.XXXXXX)
 work=$(mktemp -d /tmp/migrate-bench.XXXXXX)
@@ -638,6 +656,56 @@ peers_table() {
 
 [[ -n $doc ]] || exit 0
 
+# Rows of bench/scaling.cpp's output for PART as a markdown table: one column per size (in the
+# order printed), then the cost at each larger size over the cost at the smallest.
+scaling_rows() { # scaling_rows PART
+  awk -F'\t' -v part="$1" '
+    $1 != part {next}
+    !($2 in seen) {seen[$2] = 1; order[++n] = $2}
+    !($3 in size_seen) {size_seen[$3] = 1; sizes[++m] = $3}
+    {cost[$2, $3] = $4}
+    END {
+      for (i = 1; i <= n; i++) {
+        line = "| " order[i] " |"
+        for (j = 1; j <= m; j++) line = line " " sprintf("%.1f", cost[order[i], sizes[j]]) " |"
+        for (j = 2; j <= m; j++) line = line " " sprintf("%.2f", cost[order[i], sizes[j]] / cost[order[i], sizes[1]]) " |"
+        print line
+      }
+    }' "$out/scaling.tsv"
+}
+
+scaling_section() {
+  printf '\n### Scaling of the pure parts\n\n'
+  if [[ $scaling != 1 ]]; then
+    echo "Not measured in this run (BENCH_SCALING=0)."
+    return
+  fi
+  cat <<EOT
+\`bench/scaling.cpp\` (built from this tree, Release; no database, no files), the fastest of
+at least 7 runs of each (more until they add up to 100 ms). Linear scaling is a flat cost per
+unit as the input grows; the last columns divide the cost at a larger size by the cost at the
+smallest.
+
+The splitter, with what a run asks of every statement (its class for transactions, whether it
+may change the session or release the session's locks), and the file checksum (SHA-256 of the
+normalised text), in ns per byte:
+
+| input | 256 KiB | 1 MiB | 4 MiB | 1 MiB / 256 KiB | 4 MiB / 256 KiB |
+|---|---:|---:|---:|---:|---:|
+$(scaling_rows split)
+$(scaling_rows checksum | sed 's/^| statements |/| checksum of the statements |/')
+
+The planner on generated trees and histories, in ns per migration. The history's rows come in
+the order they were applied, as the server returns a table written one row per step, except
+where the row says otherwise. At N = 100000 the tree and the history (about 30 MB) no longer fit
+in the processor's caches:
+
+| computation | N = 1000 | N = 10000 | N = 100000 | 10000 / 1000 | 100000 / 1000 |
+|---|---:|---:|---:|---:|---:|
+$(scaling_rows plan)
+EOT
+}
+
 generated_block() {
   local n op m p r t
   cat <<EOF
@@ -787,6 +855,7 @@ EOF
   if [[ -n $corpus_note ]]; then
     printf '\n### crates.io corpus\n\n%s\n' "$corpus_note"
   fi
+  scaling_section
   printf '\n### Other migrators\n\n'
   if [[ -n $dbmate ]]; then
     cat <<EOF
