@@ -21,14 +21,18 @@ Checksum Checksum::from_hex(std::string_view hex) {
   if (hex.size() != 2 * checksum.m_bytes.size()) {
     return checksum;
   }
+  // Without a branch per digit: a digit that is not one (-1) leaves `bad` negative.
+  int bad = 0;
   for (std::size_t i = 0; i < checksum.m_bytes.size(); ++i) {
     const int high = hex_digit_value(hex[2 * i]);
     const int low = hex_digit_value(hex[2 * i + 1]);
-    if (high < 0 || low < 0) {
-      checksum.m_bytes.fill(0);
-      return checksum;
-    }
-    checksum.m_bytes[i] = static_cast<unsigned char>(high << 4 | low);
+    bad |= high | low;
+    checksum.m_bytes[i] = static_cast<unsigned char>((static_cast<unsigned>(high) & 0x0F) << 4 |
+                                                     (static_cast<unsigned>(low) & 0x0F));
+  }
+  if (bad < 0) {
+    checksum.m_bytes.fill(0);
+    return checksum;
   }
   checksum.m_kind = Kind::sha256;
   return checksum;

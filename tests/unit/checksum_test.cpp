@@ -1,4 +1,5 @@
 #include "migrate/checksum.hpp"
+#include "migrate/hex.hpp"
 #include "migrate/sha256.hpp"
 
 #include <catch2/catch.hpp>
@@ -63,5 +64,29 @@ TEST_CASE("text that is not a SHA-256 equals no checksum, not even itself", "[ch
     CHECK(foreign != foreign);
     CHECK(foreign != Checksum());
     CHECK(foreign != checksum(""));
+  }
+}
+
+TEST_CASE("hex_digit_value knows the 22 hex digits and refuses every other byte", "[checksum]") {
+  for (int c = 0; c < 256; ++c) {
+    CAPTURE(c);
+    int expected = -1;
+    if (c >= '0' && c <= '9') {
+      expected = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      expected = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      expected = c - 'A' + 10;
+    }
+    CHECK(hex_digit_value(static_cast<char>(c)) == expected);
+  }
+  // A checksum with one byte that is not a digit, wherever it is, is not a SHA-256.
+  const std::string hex = sha256_hex("x");
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    for (const char bad : {'g', 'G', ' ', '\0', '\xff', '/', ':', '@', '`'}) {
+      std::string text = hex;
+      text[i] = bad;
+      CHECK_FALSE(Checksum::from_hex(text).is_sha256());
+    }
   }
 }
