@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 using namespace migrate;
@@ -19,6 +20,32 @@ using migrate_test::TempDir;
 using migrate_test::write_file;
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A tree of `n` migrations whose files do not exist, and a plan reverting them all: the
+// prefetcher's threads meet errors, which they ignore.
+std::pair<std::vector<Migration>, std::vector<PlannedStep>> plan_of_missing_files(std::size_t n) {
+  const auto tree = std::make_shared<const std::string>("/nonexistent/");
+  std::vector<Migration> disk(n);
+  std::vector<PlannedStep> steps;
+  for (std::size_t i = 0; i < n; ++i) {
+    disk[i].version = 20240101000000 + static_cast<Version>(i);
+    disk[i].name = "m";
+    disk[i].tree = tree;
+    steps.push_back(PlannedStep{Direction::down, i});
+  }
+  return {std::move(disk), std::move(steps)};
+}
+
+// Blocks the calling thread has read from a disk.
+long blocks_read() {
+  rusage usage{};
+  REQUIRE(::getrusage(RUSAGE_THREAD, &usage) == 0);
+  return usage.ru_inblock;
+}
+
+} // namespace
 
 TEST_CASE("the prefetcher reads a plan's files without waiting on a FIFO or reading a device",
           "[prefetch]") {
@@ -62,16 +89,7 @@ TEST_CASE("the prefetcher starts once the checks read from the disk, with enough
           "[prefetch]") {
   using std::chrono::microseconds;
   using std::chrono::milliseconds;
-  // The files need not exist: the threads' errors are ignored.
-  const auto tree = std::make_shared<const std::string>("/nonexistent/");
-  std::vector<Migration> disk(100);
-  std::vector<PlannedStep> steps;
-  for (std::size_t i = 0; i < disk.size(); ++i) {
-    disk[i].version = 20240101000000 + static_cast<Version>(i);
-    disk[i].name = "m";
-    disk[i].tree = tree;
-    steps.push_back(PlannedStep{Direction::down, i});
-  }
+  const auto [disk, steps] = plan_of_missing_files(100);
   SECTION("warm checks, even a slow one now and then, never start it") {
     Prefetcher prefetch(disk, steps);
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -109,13 +127,6 @@ TEST_CASE("the prefetcher starts once the checks read from the disk, with enough
   }
 }
 
-// Blocks the calling thread has read from a disk.
-long blocks_read() {
-  rusage usage{};
-  REQUIRE(::getrusage(RUSAGE_THREAD, &usage) == 0);
-  return usage.ru_inblock;
-}
-
 TEST_CASE("the prefetcher starts when a quick check read from the disk", "[prefetch]") {
   // A file written, synced and dropped from the page cache is read from the disk again: what
   // a check meets on a tree the page cache has let go of, however fast the disk.
@@ -127,15 +138,7 @@ TEST_CASE("the prefetcher starts when a quick check read from the disk", "[prefe
   REQUIRE(::fsync(fd) == 0);
   REQUIRE(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
 
-  const auto tree = std::make_shared<const std::string>("/nonexistent/");
-  std::vector<Migration> disk(100);
-  std::vector<PlannedStep> steps;
-  for (std::size_t i = 0; i < disk.size(); ++i) {
-    disk[i].version = 20240101000000 + static_cast<Version>(i);
-    disk[i].name = "m";
-    disk[i].tree = tree;
-    steps.push_back(PlannedStep{Direction::down, i});
-  }
+  const auto [disk, steps] = plan_of_missing_files(100);
   Prefetcher prefetch(disk, steps);
   prefetch.reached(0, std::chrono::microseconds(0));
   const long before = blocks_read();
