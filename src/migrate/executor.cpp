@@ -5,7 +5,6 @@
 #include "migrate/source.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <exception>
 #include <map>
@@ -466,11 +465,8 @@ prepare_run(Database &db, std::vector<Migration> &disk, std::vector<AppliedMigra
     // A cold tree's reads overlap (prefetch.hpp). It reads `disk`: the end of
     // this block stops it, before the tree is let go of.
     Prefetcher prefetch(disk, steps);
-    auto check_start = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < steps.size(); ++i) {
-      const auto now = std::chrono::steady_clock::now();
-      prefetch.reached(i, now - check_start);
-      check_start = now;
+      prefetch.reached(i);
       PreparedStep prepared = prepare_step(to_step(disk, steps[i]), options.timeouts);
       if (options.single_transaction && !prepared.transactional) {
         throw TreeError(prepared.file.string() +

@@ -44,6 +44,13 @@ long blocks_read() {
 Prefetcher::Prefetcher(const std::vector<Migration> &disk, const std::vector<PlannedStep> &steps)
     : m_disk(disk), m_steps(steps), m_blocks_read(blocks_read()) {}
 
+void Prefetcher::reached(std::size_t index) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto previous_check = now - m_last_reached;
+  m_last_reached = now;
+  reached(index, previous_check);
+}
+
 void Prefetcher::reached(std::size_t index, std::chrono::nanoseconds previous_check) {
   m_reached.store(index, std::memory_order_relaxed);
   if (m_tried || index >= m_steps.size() || m_steps.size() - index < k_min_steps) {

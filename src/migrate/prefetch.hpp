@@ -45,6 +45,9 @@ public:
   // few steps are left for them to pay off. Called by the thread that made the
   // Prefetcher and runs the checks.
   void reached(std::size_t index, std::chrono::nanoseconds previous_check);
+  // The same, with the time since the previous call (or since the Prefetcher
+  // was made) as `previous_check`: what the checks call after each step.
+  void reached(std::size_t index);
 
   // Whether the threads were started.
   bool started() const { return !m_threads.empty(); }
@@ -62,6 +65,7 @@ private:
   bool m_tried = false;    // threads started, or could not be
   long m_blocks_read = -1; // the checks' thread's, at the last look
   unsigned m_slow_in_a_row = 0;
+  std::chrono::steady_clock::time_point m_last_reached = std::chrono::steady_clock::now();
   std::vector<std::thread> m_threads;
 };
 

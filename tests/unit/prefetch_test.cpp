@@ -97,6 +97,13 @@ TEST_CASE("the prefetcher starts once the checks read from the disk, with enough
     }
     CHECK_FALSE(prefetch.started());
   }
+  SECTION("timed by the prefetcher itself, steps checked at once never start it") {
+    Prefetcher prefetch(disk, steps);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      prefetch.reached(i);
+    }
+    CHECK_FALSE(prefetch.started());
+  }
   SECTION("checks slow four times in a row start it") {
     Prefetcher prefetch(disk, steps);
     prefetch.reached(0, microseconds(0));
