@@ -105,8 +105,8 @@ public:
   // the bytes).
   std::string select_rows(bool with_down, bool full) const;
 
-  // One row, one column: "<rows> <sum>", the number of rows and the exact
-  // sum of hashtextextended(line, 0) over the lines
+  // One row, two columns: the number of rows and the exact sum of
+  // hashtextextended(line, 0) over the lines
   // "<version> <checksum> <state>" of the rows (see history_digest in
   // plan.hpp, which computes the same for a tree whose migrations are all
   // applied). Needs PostgreSQL 11 (hashtextextended()).

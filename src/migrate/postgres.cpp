@@ -295,7 +295,11 @@ public:
     return reading_history([&]() -> std::optional<std::string> {
       std::string digest;
       RowSink sink;
-      sink.line = [&digest](std::string_view line) { digest = first_line(std::string(line)); };
+      // The COPY line "<rows>\t<sum>" as history_digest() writes it: "<rows> <sum>".
+      sink.line = [&digest](std::string_view line) {
+        digest = first_line(std::string(line));
+        std::replace(digest.begin(), digest.end(), '\t', ' ');
+      };
       if (!query_history(m_conn->raw(), m_sql, m_sql.select_digest(), sink)) {
         return std::nullopt;
       }

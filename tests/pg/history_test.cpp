@@ -188,6 +188,11 @@ TEST_CASE("the history's digest is the tree's exactly when every migration is ap
     }
     CHECK(session->read_history_digest() == migrate::history_digest(disk));
   }
+  SECTION("an empty history is digested as an empty tree") {
+    db.query("DELETE FROM migration_history");
+    CHECK(session->read_history_digest() == std::optional<std::string>("0 0"));
+    CHECK(migrate::history_digest({}) == "0 0");
+  }
   SECTION("a history table of another structure is refused as read_history refuses it") {
     db.query("ALTER TABLE migration_history ADD COLUMN extra int");
     CHECK_THROWS_AS(session->read_history_digest(), migrate::HistoryError);
