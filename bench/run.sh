@@ -700,8 +700,8 @@ the order they were applied, as the server returns a table written one row per s
 where the row says otherwise. At N = 100000 the tree and the history (about 30 MB) no longer fit
 in the processor's caches:
 
-| computation | N = 1000 | N = 10000 | N = 100000 | 10000 / 1000 | 100000 / 1000 |
-|---|---:|---:|---:|---:|---:|
+| computation | N = 100 | N = 1000 | N = 10000 | N = 100000 | 1000 / 100 | 10000 / 100 | 100000 / 100 |
+|---|---:|---:|---:|---:|---:|---:|---:|
 $(scaling_rows plan)
 EOT
 }

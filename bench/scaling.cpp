@@ -9,7 +9,7 @@
 // the unit is a byte (splitter, checksum; the size is the one asked for, the
 // input ends with a whole repetition of its pattern) or a migration (planner),
 // each the fastest of at least REPEATS runs. Cost per unit that stays flat as the size grows 16
-// or 100 times is linear scaling; bench/run.sh puts the lines in a table.
+// or 1000 times is linear scaling; bench/run.sh puts the lines in a table.
 
 #include "migrate/classify.hpp"
 #include "migrate/migration.hpp"
@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
     print("checksum", "statements", size, ns / static_cast<double>(sql.size()));
   }
 
-  const std::size_t counts[] = {1000, 10000, 100000};
+  const std::size_t counts[] = {100, 1000, 10000, 100000};
   for (const std::size_t n : counts) {
     const std::vector<migrate::Migration> disk = make_disk(n);
     const std::vector<migrate::AppliedMigration> history = make_history(disk);
