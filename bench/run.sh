@@ -9,7 +9,7 @@
 #   up from empty           migrate up              vs psql -f all_up.sql
 #   no-op up, status        migrate up / status     vs psql -c 'SELECT 1'
 #   down --to 0             migrate down --to 0     vs psql -f all_down.sql
-# (up and down alternate the two commands run by run; see alternate below).
+# (every measurement alternates its commands run by run; see alternate below).
 # It records peak RSS (/usr/bin/time -f %M) and counts round trips with
 # log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
 # the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
@@ -22,7 +22,7 @@
 #   PSQL               psql binary (default: the newest /usr/lib/postgresql/*/bin/psql,
 #                      not Debian's Perl wrapper /usr/bin/psql, which adds ~15 ms per start)
 #   BENCH_SIZES        migration counts (default: "100 1000 10000")
-#   BENCH_RUNS         runs for no-op up / status / SELECT 1 (default: 10)
+#   BENCH_RUNS         runs for no-op up / status / SELECT 1 (default: 20)
 #   BENCH_WARMUP       warm-up runs for those (default: 2)
 #   BENCH_RUNS_UPDOWN  runs for up / down when N < BENCH_SLOW_N (default: 5)
 #   BENCH_RUNS_SLOW    runs for up / down when N >= BENCH_SLOW_N (default: 1)
@@ -54,7 +54,7 @@ log() {
 }
 
 sizes=${BENCH_SIZES:-100 1000 10000}
-runs_fast=${BENCH_RUNS:-10}
+runs_fast=${BENCH_RUNS:-20}
 warmup=${BENCH_WARMUP:-2}
 runs_updown=${BENCH_RUNS_UPDOWN:-5}
 runs_slow=${BENCH_RUNS_SLOW:-1}
@@ -190,23 +190,34 @@ median() { # median FILE.json NAME
   jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"
 }
 
-# alternate OUT.json RUNS PREPARE NAME_A CMD_A NAME_B CMD_B
-# Times A and B one run each per round, in the order A B, then B A, then A B…,
-# each run after its own PREPARE: the drift of a long benchmark (the disk's
-# fsync latency, the page cache, the host) falls on both commands alike, where
-# hyperfine given both commands at once runs all of A's runs, then all of B's.
+# alternate OUT.json RUNS WARMUP PREPARE NAME CMD [NAME CMD]...
+# Times the commands one run each per round, the order rotating by one place
+# each round (A B, B A, A B… for two; A B C, B C A, C A B… for three), each run
+# after its own PREPARE (none when empty), with WARMUP warm-up runs of each
+# before the first round: the drift of a benchmark (the disk's fsync latency,
+# the page cache, the host's other guests) falls on every command alike, where
+# hyperfine given the commands at once runs all of A's runs, then all of B's.
 # Writes the rounds as one hyperfine-style JSON: results[] with command, times,
 # exit_codes and median, as `median` reads them.
 alternate() {
-  local json=$1 runs=$2 prepare=$3 na=$4 ca=$5 nb=$6 cb=$7 r
-  local -a parts=() order
+  local json=$1 runs=$2 warmup=$3 prepare=$4 r i k
+  shift 4
+  local -a names=() cmds=() parts=() order prep_args=() warm_args
+  while (($# >= 2)); do
+    names+=("$1")
+    cmds+=("$2")
+    shift 2
+  done
+  k=${#names[@]}
+  [[ -z $prepare ]] || prep_args=(--prepare "$prepare")
   for ((r = 0; r < runs; r++)); do
-    if ((r % 2 == 0)); then
-      order=(-n "$na" "$ca" -n "$nb" "$cb")
-    else
-      order=(-n "$nb" "$cb" -n "$na" "$ca")
-    fi
-    hyperfine -N --style basic --runs 1 --prepare "$prepare" \
+    order=()
+    for ((i = 0; i < k; i++)); do
+      order+=(-n "${names[(r + i) % k]}" "${cmds[(r + i) % k]}")
+    done
+    warm_args=()
+    ((r > 0 || warmup == 0)) || warm_args=(--warmup "$warmup")
+    hyperfine -N --style basic --runs 1 "${warm_args[@]}" "${prep_args[@]}" \
       --export-json "$json.$r" "${order[@]}"
     parts+=("$json.$r")
   done
@@ -288,13 +299,12 @@ tsv=$out/results.tsv
 printf 'n\top\tmigrate_s\tpsql_s\truns\n' >"$tsv"
 
 bench_size() {
-  local n=$1 dir=$work/n$1 runs start elapsed hf
+  local n=$1 dir=$work/n$1 runs start elapsed
   local m_up m_noop m_status m_down p_up p_select p_down
   log "N = $n: generating"
   bench/gen.sh "$n" "$dir"
   runs=$runs_updown
   ((n < slow_n)) || runs=$runs_slow
-  hf=(hyperfine -N --style basic)
 
   m_up=$(cmdline /usr/bin/time -a -o "$out/rss-$n-up-migrate" -f %M \
     "$migrate" --database-url dbname=bench -m "$dir/migrations" up)
@@ -323,23 +333,20 @@ bench_size() {
   echo "template: migrate up of $n migrations in $elapsed s" >&2
 
   log "N = $n: up from empty ($runs runs each, alternating)"
-  alternate "$out/up-$n.json" "$runs" "$(cmdline "$prep" fresh bench)" \
+  alternate "$out/up-$n.json" "$runs" 0 "$(cmdline "$prep" fresh bench)" \
     migrate "$m_up" psql "$p_up"
 
   log "N = $n: no-op up and status ($runs_fast runs, $warmup warm-up)"
-  "${hf[@]}" --runs "$runs_fast" --warmup "$warmup" \
-    --prepare "$(cmdline "$prep" copy bench_tpl bench)" \
-    --export-json "$out/noop-$n.json" \
-    -n noop "$m_noop" -n status "$m_status" -n select1 "$p_select"
+  alternate "$out/noop-$n.json" "$runs_fast" "$warmup" "$(cmdline "$prep" copy bench_tpl bench)" \
+    noop "$m_noop" status "$m_status" select1 "$p_select"
 
   # The same on one database, again and again: neither command changes it.
   # The prepare step above copies a database of up to hundreds of MB, which
   # pushes the migration tree out of the page cache on a small VM; this one
   # shows the cost with the tree and the database cached.
   log "N = $n: no-op up and status, warm ($runs_fast runs, $warmup warm-up)"
-  "${hf[@]}" --runs "$runs_fast" --warmup "$warmup" \
-    --export-json "$out/noop-warm-$n.json" \
-    -n noop "$m_noop" -n status "$m_status" -n select1 "$p_select"
+  alternate "$out/noop-warm-$n.json" "$runs_fast" "$warmup" "" \
+    noop "$m_noop" status "$m_status" select1 "$p_select"
 
   # Peak RSS of the fast commands, outside hyperfine (the time wrapper would
   # weigh on a few-millisecond measurement). "bench" is still fully applied.
@@ -354,7 +361,7 @@ bench_size() {
   done
 
   log "N = $n: down --to 0 ($runs runs each, alternating)"
-  alternate "$out/down-$n.json" "$runs" "$(cmdline "$prep" copy bench_tpl bench)" \
+  alternate "$out/down-$n.json" "$runs" 0 "$(cmdline "$prep" copy bench_tpl bench)" \
     migrate "$m_down" psql "$p_down"
 
   {
@@ -379,9 +386,12 @@ bench_size() {
     echo "hyperfine -N --runs 1 --prepare '$prep fresh bench' \\"
     echo "  -n migrate '$m_up' \\"
     echo "  -n psql '$p_up'"
-    echo "hyperfine -N --runs $runs_fast --warmup $warmup --prepare '$prep copy bench_tpl bench' \\"
+    echo "# $runs_fast rounds, the order rotating (noop status select1, status select1 noop, …),"
+    echo "# $warmup warm-up runs of each before the first:"
+    echo "hyperfine -N --runs 1 --prepare '$prep copy bench_tpl bench' \\"
     echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
-    echo "hyperfine -N --runs $runs_fast --warmup $warmup \\"
+    echo "# the same without --prepare (warm):"
+    echo "hyperfine -N --runs 1 \\"
     echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
     echo "# $runs rounds, alternating as for up:"
     echo "hyperfine -N --runs 1 --prepare '$prep copy bench_tpl bench' \\"
@@ -439,14 +449,13 @@ bench_peers() {
   done
 
   log "other migrators, N = $n: up from empty ($runs runs)"
-  hyperfine -N --style basic --runs "$runs" --prepare "$(cmdline "$prep" fresh bench)" \
-    --export-json "$out/peers-up.json" \
-    -n migrate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-migrate" "${m_args[@]}" \
+  alternate "$out/peers-up.json" "$runs" 0 "$(cmdline "$prep" fresh bench)" \
+    migrate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-migrate" "${m_args[@]}" \
       --database-url dbname=bench up)" \
-    -n psql "$(cmdline "${wrap[@]}" "$out/rss-peers-up-psql" \
+    psql "$(cmdline "${wrap[@]}" "$out/rss-peers-up-psql" \
       "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$dir/all_up.sql")" \
-    -n dbmate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-dbmate" "${d_up[@]}")" \
-    -n node-pg-migrate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-npm" "${n_args[@]}" \
+    dbmate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-dbmate" "${d_up[@]}")" \
+    node-pg-migrate "$(cmdline "${wrap[@]}" "$out/rss-peers-up-npm" "${n_args[@]}" \
       --database-url-var BENCH_NPM_URL)"
 
   log "other migrators, N = $n: no-op up, warm ($runs_fast runs, $warmup warm-up)"
@@ -455,9 +464,8 @@ bench_peers() {
   d_noop_line=$(cmdline "${d_noop[@]}")
   n_noop=$(cmdline "${n_args[@]}" --database-url-var BENCH_NPM_NOOP_URL)
   p_select=$(cmdline "$PSQL" -X -d bench_migrate -c 'SELECT 1')
-  hyperfine -N --style basic --runs "$runs_fast" --warmup "$warmup" \
-    --export-json "$out/peers-noop.json" \
-    -n migrate "$m_noop" -n dbmate "$d_noop_line" -n node-pg-migrate "$n_noop" -n psql "$p_select"
+  alternate "$out/peers-noop.json" "$runs_fast" "$warmup" "" \
+    migrate "$m_noop" dbmate "$d_noop_line" node-pg-migrate "$n_noop" psql "$p_select"
   local i
   for ((i = 0; i < 3; i++)); do
     "${wrap[@]}" "$out/rss-peers-noop-migrate" "${m_args[@]}" --database-url dbname=bench_migrate up >/dev/null
@@ -468,12 +476,14 @@ bench_peers() {
 
   {
     echo "# Other migrators, N = $n (BENCH_NPM_URL, BENCH_NPM_NOOP_URL: the URLs of bench and bench_npm)"
-    echo "hyperfine -N --runs $runs --prepare '$prep fresh bench' \\"
+    echo "# $runs rounds, the order rotating by one each round:"
+    echo "hyperfine -N --runs 1 --prepare '$prep fresh bench' \\"
     echo "  -n migrate '$(cmdline "${m_args[@]}" --database-url dbname=bench up)' \\"
     echo "  -n psql '$(cmdline "$PSQL" -X -q -v ON_ERROR_STOP=1 -d bench -f "$dir/all_up.sql")' \\"
     echo "  -n dbmate '$(cmdline "${d_up[@]}")' \\"
     echo "  -n node-pg-migrate '$(cmdline "${n_args[@]}" --database-url-var BENCH_NPM_URL)'"
-    echo "hyperfine -N --runs $runs_fast --warmup $warmup \\"
+    echo "# $runs_fast rounds, rotating, $warmup warm-up runs of each before the first:"
+    echo "hyperfine -N --runs 1 \\"
     echo "  -n migrate '$m_noop' -n dbmate '$d_noop_line' \\"
     echo "  -n node-pg-migrate '$n_noop' -n psql '$p_select'"
   } | sed -e "s|$dir|\$W|g" -e "s|$migrate|migrate|g" -e "s|$npm_dir/node_modules/|\$NPM/|g" \
@@ -563,7 +573,7 @@ if [[ $corpus == 1 ]]; then
       cn=$((cn + 1))
     done
     log "crates.io corpus: up from empty, $cn migrations ($runs_updown runs)"
-    alternate "$out/up-corpus.json" "$runs_updown" "$(cmdline "$prep" fresh bench)" \
+    alternate "$out/up-corpus.json" "$runs_updown" 0 "$(cmdline "$prep" fresh bench)" \
       migrate "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-migrate" -f %M \
         "$migrate" --database-url dbname=bench -m "$cdir/migrations" up)" \
       psql "$(cmdline /usr/bin/time -a -o "$out/rss-corpus-psql" -f %M \
@@ -734,12 +744,14 @@ Settings of this run: \`BENCH_SIZES="$sizes"\`, \`BENCH_RUNS=$runs_fast\`,
 
 Every run starts from a database created just before it by hyperfine's \`--prepare\`:
 empty for \`up\`, a copy (\`CREATE DATABASE … TEMPLATE\`) of a database that \`migrate up\`
-fully applied for the others. The prepare step ends with a \`CHECKPOINT\`. \`up\` and
-\`down\` (and the corpus) alternate migrate and psql run by run, migrate first in odd rounds
-and psql first in even ones, so that the disk's drift over the minutes falls on both. The "warm" rows
-run the same commands again and again on one database without a prepare step (neither
-command changes it), so the migration tree and the database are cached. Times are
-wall-clock medians of the runs (column "runs").
+fully applied for the others. The prepare step ends with a \`CHECKPOINT\`. Every
+measurement alternates its commands run by run, the order rotating by one each round:
+migrate and psql for \`up\`, \`down\` and the corpus (migrate first in odd rounds, psql first
+in even ones); no-op \`up\`, \`status\` and \`SELECT 1\` in turn, so that the drift of the
+disk and of the host over the minutes falls on all of them. The "warm" rows run the same
+commands again and again on one database without a prepare step (neither command changes
+it), so the migration tree and the database are cached. Times are wall-clock medians of the
+runs (column "runs").
 
 | N | operation vs baseline | migrate | psql | ratio | target | runs |
 |---:|---|---:|---:|---:|---|---:|
@@ -867,7 +879,7 @@ migrate and the psql baseline do: node-pg-migrate with \`--no-single-transaction
 default is one transaction for the whole run), dbmate with \`--no-dump-schema\` (else it
 runs pg_dump after migrating). \`up\` from empty: medians of $runs_updown runs, each on a fresh
 database. No-op \`up\`: medians of $runs_fast warm runs, each tool on a database it brought up
-itself. Statement lines: \`log_statement = 'all'\` lines (simple queries and extended-protocol
+itself. Both alternate the tools run by run, the order rotating by one each round. Statement lines: \`log_statement = 'all'\` lines (simple queries and extended-protocol
 executes) at N = $rtt_n and $((rtt_n / 2)), as in "Round trips"; dbmate's driver (lib/pq) may
 spend two round trips on one parameterised statement, so its lines are a lower bound.
 
