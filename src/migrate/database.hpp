@@ -126,9 +126,9 @@ public:
   // What an `up` reads first, to find out cheaply whether it has anything to
   // do: the digest of the history rows (HistorySql::select_digest; compare
   // it with history_digest() of the tree): "<rows> <sum>", a short line
-  // instead of every row. std::nullopt when the history table does not exist; "" when the
-  // server cannot compute it (before PostgreSQL 11: read the rows instead). Same
-  // structure checks and errors as read_history.
+  // instead of every row. std::nullopt when the history table does not
+  // exist; "" when the server cannot compute it (before PostgreSQL 11: read
+  // the rows instead). Same structure checks and errors as read_history.
   virtual std::optional<std::string> read_history_digest() = 0;
 
   // Creates the history and events tables (and their schema) if missing.
