@@ -29,9 +29,9 @@ constexpr std::size_t k_look_every = 4;
 constexpr std::chrono::microseconds k_slow_check{150};
 constexpr unsigned k_slow_in_a_row = 4;
 
-// Blocks (of 512 bytes) the calling thread has read from a disk, or -1 when
-// that cannot be known.
-long blocks_read() {
+} // namespace
+
+long thread_blocks_read() {
   rusage usage{};
   if (::getrusage(RUSAGE_THREAD, &usage) != 0) {
     return -1;
@@ -39,10 +39,8 @@ long blocks_read() {
   return usage.ru_inblock;
 }
 
-} // namespace
-
 Prefetcher::Prefetcher(const std::vector<Migration> &disk, const std::vector<PlannedStep> &steps)
-    : m_disk(disk), m_steps(steps), m_blocks_read(blocks_read()) {}
+    : m_disk(disk), m_steps(steps), m_blocks_read(thread_blocks_read()) {}
 
 void Prefetcher::reached(std::size_t index) {
   const auto now = std::chrono::steady_clock::now();
@@ -59,7 +57,7 @@ void Prefetcher::reached(std::size_t index, std::chrono::nanoseconds previous_ch
   m_slow_in_a_row = previous_check >= k_slow_check ? m_slow_in_a_row + 1 : 0;
   bool cold = m_slow_in_a_row >= k_slow_in_a_row;
   if (!cold && index % k_look_every == 0) {
-    const long blocks = blocks_read();
+    const long blocks = thread_blocks_read();
     cold = m_blocks_read >= 0 && blocks > m_blocks_read;
     m_blocks_read = blocks;
   }

@@ -26,6 +26,11 @@
 
 namespace migrate {
 
+// Blocks (of 512 bytes) the calling thread has read from a disk so far, or -1
+// when that cannot be known (getrusage): how the Prefetcher sees the checks
+// wait for the disk.
+long thread_blocks_read();
+
 class Prefetcher {
 public:
   // Reads nothing yet. `disk` and `steps` (positions in `disk`) must outlive
