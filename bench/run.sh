@@ -10,6 +10,10 @@
 #   no-op up, status        migrate up / status     vs psql -c 'SELECT 1'
 #   down --to 0             migrate down --to 0     vs psql -f all_down.sql
 # (every measurement alternates its commands run by run; see alternate below).
+# With the tree and the database warm, it also times what the no-op and status
+# cannot do without: psql sending the no-op's digest query and reading the
+# rows status reads, and bench/tree_floor.cpp listing the tree and stating
+# every up.sql.
 # It records peak RSS (/usr/bin/time -f %M) and counts round trips with
 # log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
 # the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
@@ -88,8 +92,9 @@ scripts/deps.sh hyperfine time jq
 command -v hyperfine >/dev/null || die "hyperfine is not on PATH"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (package time)"
 
-# The scaling program always comes from this tree, also when MIGRATE_BIN is given.
-targets=()
+# The scaling and floor programs always come from this tree, also when MIGRATE_BIN is given.
+targets=(migrate_tree_floor)
+tree_floor=$root/build-bench/bench/migrate_tree_floor
 if [[ -n ${MIGRATE_BIN:-} ]]; then
   migrate=$(realpath "$MIGRATE_BIN")
   build_note="given by MIGRATE_BIN"
@@ -101,11 +106,9 @@ fi
 if [[ $scaling == 1 ]]; then
   targets+=(migrate_scaling)
 fi
-if ((${#targets[@]} > 0)); then
-  log "building ${targets[*]} (Release) in build-bench/"
-  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMIGRATE_TESTS=OFF >/dev/null
-  cmake --build build-bench -j"$(nproc)" --target "${targets[@]}"
-fi
+log "building ${targets[*]} (Release) in build-bench/"
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMIGRATE_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" --target "${targets[@]}"
 [[ -x $migrate ]] || die "$migrate is not an executable"
 
 if [[ -z ${PSQL:-} ]]; then
@@ -146,7 +149,7 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd -P)
 rm -f "$out"/rss-corpus-* "$out"/up-*.json "$out"/noop-*.json "$out"/noop-warm-*.json "$out"/down-*.json "$out"/rss-* "$out"/rtt-*.log \
-  "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/summary.txt \
+  "$out"/rtt.txt "$out"/commands-*.txt "$out"/results.tsv "$out"/floors.tsv "$out"/summary.txt \
   "$out"/peers-*.json "$out"/rss-peers-* "$out"/commands-peers.txt "$out"/scaling.tsv
 
 # The pure parts, before the server starts: nothing else runs on the machine.
@@ -297,10 +300,17 @@ peer_rtt() {
 prep=$root/bench/prep.sh
 tsv=$out/results.tsv
 printf 'n\top\tmigrate_s\tpsql_s\truns\n' >"$tsv"
+floors=$out/floors.tsv
+printf 'n\tselect1_s\tdigest_s\trows_s\ttree_s\tnoop_s\tstatus_s\n' >"$floors"
+
+# What the no-op sends to learn the history's state (HistorySql::select_digest),
+# and the rows status reads (HistorySql::select_rows), for psql to run alone.
+digest_sql="SELECT count(*), coalesce(sum(hashtextextended(textcat(textcat(textcat(textcat(version, ' '), checksum), ' '), state), 0)), 0) FROM public.migration_history"
+rows_sql="SELECT version, name, checksum, '', id, state, progress, date_part('epoch', applied_at) FROM public.migration_history"
 
 bench_size() {
   local n=$1 dir=$work/n$1 runs start elapsed
-  local m_up m_noop m_status m_down p_up p_select p_down
+  local m_up m_noop m_status m_down p_up p_select p_down p_digest p_rows f_tree
   log "N = $n: generating"
   bench/gen.sh "$n" "$dir"
   runs=$runs_updown
@@ -313,6 +323,9 @@ bench_size() {
   m_noop=$(cmdline "$migrate" --database-url dbname=bench -m "$dir/migrations" up)
   m_status=$(cmdline "$migrate" --database-url dbname=bench -m "$dir/migrations" status)
   p_select=$(cmdline "$PSQL" -X -d bench -c 'SELECT 1')
+  p_digest=$(cmdline "$PSQL" -X -d bench -c "$digest_sql")
+  p_rows=$(cmdline "$PSQL" -X -A -t -d bench -c "$rows_sql")
+  f_tree=$(cmdline "$tree_floor" "$dir/migrations")
   m_down=$(cmdline /usr/bin/time -a -o "$out/rss-$n-down-migrate" -f %M \
     "$migrate" --database-url dbname=bench -m "$dir/migrations" down --to 0)
   p_down=$(cmdline /usr/bin/time -a -o "$out/rss-$n-down-psql" -f %M \
@@ -343,10 +356,13 @@ bench_size() {
   # The same on one database, again and again: neither command changes it.
   # The prepare step above copies a database of up to hundreds of MB, which
   # pushes the migration tree out of the page cache on a small VM; this one
-  # shows the cost with the tree and the database cached.
+  # shows the cost with the tree and the database cached. With them, in the
+  # same rounds, what those two commands cannot do without (see floors_section).
+  [[ $("$tree_floor" "$dir/migrations") == "$n" ]] || die "N = $n: tree_floor did not find $n up.sql files"
   log "N = $n: no-op up and status, warm ($runs_fast runs, $warmup warm-up)"
   alternate "$out/noop-warm-$n.json" "$runs_fast" "$warmup" "" \
-    noop "$m_noop" status "$m_status" select1 "$p_select"
+    noop "$m_noop" status "$m_status" select1 "$p_select" \
+    digest "$p_digest" rows "$p_rows" tree "$f_tree"
 
   # Peak RSS of the fast commands, outside hyperfine (the time wrapper would
   # weigh on a few-millisecond measurement). "bench" is still fully applied.
@@ -378,6 +394,9 @@ bench_size() {
     printf '%s\tdown\t%s\t%s\t%s\n' "$n" "$(median "$out/down-$n.json" migrate)" \
       "$(median "$out/down-$n.json" psql)" "$runs"
   } >>"$tsv"
+  local w=$out/noop-warm-$n.json
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(median "$w" select1)" "$(median "$w" digest)" \
+    "$(median "$w" rows)" "$(median "$w" tree)" "$(median "$w" noop)" "$(median "$w" status)" >>"$floors"
 
   # The commands as run, with the generated directory and the binary shortened.
   {
@@ -390,15 +409,18 @@ bench_size() {
     echo "# $warmup warm-up runs of each before the first:"
     echo "hyperfine -N --runs 1 --prepare '$prep copy bench_tpl bench' \\"
     echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
-    echo "# the same without --prepare (warm):"
+    echo "# the same without --prepare (warm), with what they cannot do without:"
     echo "hyperfine -N --runs 1 \\"
-    echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select'"
+    echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select' \\"
+    echo "  -n digest '$p_digest' \\"
+    echo "  -n rows '$p_rows' \\"
+    echo "  -n tree '$f_tree'"
     echo "# $runs rounds, alternating as for up:"
     echo "hyperfine -N --runs 1 --prepare '$prep copy bench_tpl bench' \\"
     echo "  -n migrate '$m_down' \\"
     echo "  -n psql '$p_down'"
   } | sed -e "s|$dir|\$W|g" -e "s|$migrate|migrate|g" -e "s|$out/|\$OUT/|g" \
-    -e "s|$root/||g" >"$out/commands-$n.txt"
+    -e "s|$tree_floor|tree_floor|g" -e "s|$root/||g" >"$out/commands-$n.txt"
 
   q "DROP DATABASE IF EXISTS bench WITH (FORCE)" >/dev/null
   q "DROP DATABASE IF EXISTS bench_tpl WITH (FORCE)" >/dev/null
@@ -647,6 +669,8 @@ peers_table() {
     printf '%-7s %-12s %12s %12s %7s  %s\n' "$n" "$op" "$(fmt_time "$m")" "$(fmt_time "$p")" \
       "${r}x" "$(verdict "$r" "$(target "$op" "$n")")"
   done
+  printf '\nwarm medians (ms): N, psql SELECT 1 / digest query / status rows, tree floor, migrate no-op / status\n'
+  tail -n +2 "$floors" | awk -F'\t' '{printf "%s: %.1f / %.1f / %.1f, %.1f, %.1f / %.1f\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $5 * 1000, $6 * 1000, $7 * 1000}'
   printf '\nround trips: no-op up %s, up fixed %s + %s per step (+ %s on the first run), status %s, down fixed %s + %s per step\n' \
     "$rt_noop" "$rt_up_fixed" "$rt_per_step" "$rt_first" "$rt_status" "$rt_down_fixed" "$rt_per_down"
   printf '\npeak RSS (MiB): N, migrate up / no-op up / status / down, psql up / SELECT 1 / down\n'
@@ -716,6 +740,36 @@ $(scaling_rows plan)
 EOT
 }
 
+# "12.3 ms (1.52x)": a median and its ratio to psql's SELECT 1 in the same rounds.
+with_ratio() { # with_ratio SECONDS SELECT1_SECONDS
+  printf '%s (%sx)' "$(fmt_time "$1")" "$(ratio "$1" "$2")"
+}
+
+floors_section() {
+  cat <<EOF
+
+### What a no-op and \`status\` cannot do without (warm)
+
+Measured in the same warm rounds as the rows above, each one run per round in turn with
+migrate's no-op and \`status\` and psql's \`SELECT 1\`: psql sending the one query a
+no-op needs from the server (the history's row count and hash sum), psql reading the rows
+\`status\` reads (\`-A -t\`), and \`bench/tree_floor.cpp\`, a program that only lists the
+tree and stats every \`<version>_<name>/up.sql\` on as many threads as migrate uses, with
+nothing else in its process (no libpq, no parsing, no database). A no-op that checks every
+applied \`up.sql\` does the first and the last; \`status\` the last two. Medians, and their
+ratio to \`SELECT 1\`:
+
+| N | psql \`SELECT 1\` | psql: the no-op's query | psql: the rows \`status\` reads | tree floor | migrate no-op | migrate \`status\` |
+|---:|---:|---:|---:|---:|---:|---:|
+EOF
+  local n s1 dg rw tr no st
+  tail -n +2 "$floors" | while IFS=$'\t' read -r n s1 dg rw tr no st; do
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(fmt_time "$s1")" \
+      "$(with_ratio "$dg" "$s1")" "$(with_ratio "$rw" "$s1")" "$(with_ratio "$tr" "$s1")" \
+      "$(with_ratio "$no" "$s1")" "$(with_ratio "$st" "$s1")"
+  done
+}
+
 generated_block() {
   local n op m p r t
   cat <<EOF
@@ -762,6 +816,7 @@ EOF
     printf '| %s | %s | %s | %s | %sx | %s | %s |\n' "$n" "$(op_label "$op")" \
       "$(fmt_time "$m")" "$(fmt_time "$p")" "$r" "$(verdict "$r" "$t")" "$runs"
   done
+  floors_section
   cat <<EOF
 
 ### Per-migration cost (median / N)
