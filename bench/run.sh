@@ -12,8 +12,8 @@
 # (every measurement alternates its commands run by run; see alternate below).
 # With the tree and the database warm, it also times what the no-op and status
 # cannot do without: psql sending the no-op's digest query and reading the
-# rows status reads, and bench/tree_floor.cpp listing the tree and stating
-# every up.sql.
+# rows status reads, and bench/tree_floor.cpp, which lists the tree and
+# stats every up.sql.
 # It records peak RSS (/usr/bin/time -f %M) and counts round trips with
 # log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
 # the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
