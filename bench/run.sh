@@ -11,9 +11,8 @@
 #   down --to 0             migrate down --to 0     vs psql -f all_down.sql
 # (every measurement alternates its commands run by run; see alternate below).
 # With the tree and the database warm, it also times what the no-op and status
-# cannot do without: psql sending the no-op's digest query and reading the
-# rows status reads, and bench/tree_floor.cpp, which lists the tree and
-# stats every up.sql.
+# cannot do without: psql sending the message each sends to the server, and
+# bench/tree_floor.cpp, which lists the tree and stats every up.sql.
 # It records peak RSS (/usr/bin/time -f %M) and counts round trips with
 # log_statement = 'all' (bench/rtt.sh), prints a table of ratios and rewrites
 # the block between <!-- bench:begin --> and <!-- bench:end --> in BENCH_DOC.
@@ -301,16 +300,23 @@ prep=$root/bench/prep.sh
 tsv=$out/results.tsv
 printf 'n\top\tmigrate_s\tpsql_s\truns\n' >"$tsv"
 floors=$out/floors.tsv
-printf 'n\tselect1_s\tdigest_s\trows_s\ttree_s\tnoop_s\tstatus_s\n' >"$floors"
+printf 'n\tselect1_s\tnoop_message_s\tstatus_message_s\ttree_s\tnoop_s\tstatus_s\n' >"$floors"
 
-# What the no-op sends to learn the history's state (HistorySql::select_digest),
-# and the rows status reads (HistorySql::select_rows), for psql to run alone.
-digest_sql="SELECT count(*), coalesce(sum(hashtextextended(textcat(textcat(textcat(textcat(version, ' '), checksum), ' '), state), 0)), 0) FROM public.migration_history"
-rows_sql="SELECT version, name, checksum, '', id, state, progress, date_part('epoch', applied_at) FROM public.migration_history"
+# The one message a no-op sends and the one status sends (structure probes,
+# then the digest or the rows), as the server logged them in the round-trip
+# count, for psql to send alone (psql -c sends a string as one message).
+logged_message() { # logged_message NAME: the statement line of rtt-NAME.log
+  local sql
+  sql=$(sed -n 's/^.* LOG:  statement: //p' "$out/rtt-$1.log")
+  [[ -n $sql && $sql != *$'\n'* ]] || die "rtt-$1.log: expected one logged statement line"
+  printf '%s' "$sql"
+}
+noop_sql=$(logged_message noop)
+status_sql=$(logged_message status)
 
 bench_size() {
   local n=$1 dir=$work/n$1 runs start elapsed
-  local m_up m_noop m_status m_down p_up p_select p_down p_digest p_rows f_tree
+  local m_up m_noop m_status m_down p_up p_select p_down p_noop_msg p_status_msg f_tree
   log "N = $n: generating"
   bench/gen.sh "$n" "$dir"
   runs=$runs_updown
@@ -323,8 +329,8 @@ bench_size() {
   m_noop=$(cmdline "$migrate" --database-url dbname=bench -m "$dir/migrations" up)
   m_status=$(cmdline "$migrate" --database-url dbname=bench -m "$dir/migrations" status)
   p_select=$(cmdline "$PSQL" -X -d bench -c 'SELECT 1')
-  p_digest=$(cmdline "$PSQL" -X -d bench -c "$digest_sql")
-  p_rows=$(cmdline "$PSQL" -X -A -t -d bench -c "$rows_sql")
+  p_noop_msg=$(cmdline "$PSQL" -X -d bench -c "$noop_sql")
+  p_status_msg=$(cmdline "$PSQL" -X -d bench -c "$status_sql")
   f_tree=$(cmdline "$tree_floor" "$dir/migrations")
   m_down=$(cmdline /usr/bin/time -a -o "$out/rss-$n-down-migrate" -f %M \
     "$migrate" --database-url dbname=bench -m "$dir/migrations" down --to 0)
@@ -368,7 +374,7 @@ bench_size() {
   log "N = $n: no-op up and status, warm ($runs_fast runs, $warmup warm-up)"
   alternate "$out/noop-warm-$n.json" "$runs_fast" "$warmup" "" \
     noop "$m_noop" status "$m_status" select1 "$p_select" \
-    digest "$p_digest" rows "$p_rows" tree "$f_tree"
+    noop_message "$p_noop_msg" status_message "$p_status_msg" tree "$f_tree"
 
   # Peak RSS of the fast commands, outside hyperfine (the time wrapper would
   # weigh on a few-millisecond measurement). "bench" is still fully applied.
@@ -401,8 +407,8 @@ bench_size() {
       "$(median "$out/down-$n.json" psql)" "$runs"
   } >>"$tsv"
   local w=$out/noop-warm-$n.json
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(median "$w" select1)" "$(median "$w" digest)" \
-    "$(median "$w" rows)" "$(median "$w" tree)" "$(median "$w" noop)" "$(median "$w" status)" >>"$floors"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(median "$w" select1)" "$(median "$w" noop_message)" \
+    "$(median "$w" status_message)" "$(median "$w" tree)" "$(median "$w" noop)" "$(median "$w" status)" >>"$floors"
 
   # The commands as run, with the generated directory and the binary shortened.
   {
@@ -418,8 +424,8 @@ bench_size() {
     echo "# the same without --prepare (warm), with what they cannot do without:"
     echo "hyperfine -N --runs 1 \\"
     echo "  -n noop '$m_noop' -n status '$m_status' -n select1 '$p_select' \\"
-    echo "  -n digest '$p_digest' \\"
-    echo "  -n rows '$p_rows' \\"
+    echo "  -n noop_message '$p_noop_msg' \\"
+    echo "  -n status_message '$p_status_msg' \\"
     echo "  -n tree '$f_tree'"
     echo "# $runs rounds, alternating as for up:"
     echo "hyperfine -N --runs 1 --prepare '$prep copy bench_tpl bench' \\"
@@ -675,7 +681,7 @@ peers_table() {
     printf '%-7s %-12s %12s %12s %7s  %s\n' "$n" "$op" "$(fmt_time "$m")" "$(fmt_time "$p")" \
       "${r}x" "$(verdict "$r" "$(target "$op" "$n")")"
   done
-  printf '\nwarm medians (ms): N, psql SELECT 1 / digest query / status rows, tree floor, migrate no-op / status\n'
+  printf '\nwarm medians (ms): N, psql SELECT 1 / no-op message / status message, tree floor, migrate no-op / status\n'
   tail -n +2 "$floors" | awk -F'\t' '{printf "%s: %.1f / %.1f / %.1f, %.1f, %.1f / %.1f\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $5 * 1000, $6 * 1000, $7 * 1000}'
   printf '\nround trips: no-op up %s, up fixed %s + %s per step (+ %s on the first run), status %s, down fixed %s + %s per step\n' \
     "$rt_noop" "$rt_up_fixed" "$rt_per_step" "$rt_first" "$rt_status" "$rt_down_fixed" "$rt_per_down"
@@ -757,15 +763,16 @@ floors_section() {
 ### What a no-op and \`status\` cannot do without (warm)
 
 Measured in the same warm rounds as the rows above, each one run per round in turn with
-migrate's no-op and \`status\` and psql's \`SELECT 1\`: psql sending the one query a
-no-op needs from the server (the history's row count and hash sum), psql reading the rows
-\`status\` reads (\`-A -t\`), and \`bench/tree_floor.cpp\`, a program that only lists the
-tree and stats every \`<version>_<name>/up.sql\` on as many threads as migrate uses, with
-nothing else in its process (no libpq, no parsing, no database). A no-op that checks every
-applied \`up.sql\` does the first and the last; \`status\` the last two. Medians, and their
-ratio to \`SELECT 1\`:
+migrate's no-op and \`status\` and psql's \`SELECT 1\`: psql sending, as one message, exactly
+what the no-op sends the server (the history's structure probes, then its row count and hash
+sum) and what \`status\` sends (the same probes, then the rows by \`COPY\`), as
+\`log_statement\` recorded them in "Round trips"; and \`bench/tree_floor.cpp\`, a program
+that only lists the tree and stats every \`<version>_<name>/up.sql\` on as many threads as
+migrate uses, with nothing else in its process (no libpq, no parsing, no database). A no-op
+or a \`status\` that checks every applied \`up.sql\` does its message and the tree floor.
+Medians, and their ratio to \`SELECT 1\`:
 
-| N | psql \`SELECT 1\` | psql: the no-op's query | psql: the rows \`status\` reads | tree floor | migrate no-op | migrate \`status\` |
+| N | psql \`SELECT 1\` | psql: the no-op's message | psql: \`status\`'s message | tree floor | migrate no-op | migrate \`status\` |
 |---:|---:|---:|---:|---:|---:|---:|
 EOF
   local n s1 dg rw tr no st
