@@ -3,7 +3,9 @@
 // migrations directory, then stat `<entry>/up.sql` for each entry, on as many
 // threads as migrate uses (the cores, 1 to 4), in chunks of 32 as migrate
 // does. No parsing, sorting, hashing or database; linked against nothing but
-// the C++ runtime, so its process starts as fast as a process can.
+// the C++ runtime, so its process starts as fast as a process can. The thread
+// split is a copy of hash_up_files() in src/migrate/source.cpp, on purpose:
+// linking migrate's library would load libpq. Keep the two alike.
 //
 // Usage: tree_floor DIR      prints the number of up.sql files it found;
 //                            exit 1 when DIR cannot be listed or one is missing.
