@@ -2,6 +2,7 @@
 
 #include "migrate/checksum_cache.hpp"
 #include "migrate/error.hpp"
+#include "migrate/file_threads.hpp"
 #include "migrate/new_files.hpp"
 #include "migrate/sha256.hpp"
 
@@ -13,7 +14,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <thread>
+#include <tuple>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -122,7 +123,7 @@ void sort_by_version(std::vector<Migration> &migrations) {
   }
 }
 
-// Reads and hashes the up.sql of every migration, on up to `threads`
+// Reads and hashes the up.sql of every migration, on file_threads()
 // threads. Returns, per migration, 0 or the errno of reading its up.sql.
 // With a `cache` (matched with `migrations`), stamps each up.sql first, into
 // `stamps`, and takes the checksum of a file whose stamp is as recorded from
@@ -135,19 +136,13 @@ std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations,
     stamps.assign(migrations.size(), FileStamp{});
     hits.assign(migrations.size(), 0);
   }
-  std::atomic<std::size_t> next{0};
+  FileChunks chunks(migrations.size(), k_file_chunk);
   std::atomic<std::size_t> cached{0};
-  constexpr std::size_t k_chunk = 32;
   auto work = [&]() {
     Sha256 hasher;
     std::string content;
     std::string path;
-    for (;;) {
-      const std::size_t begin = next.fetch_add(k_chunk);
-      if (begin >= migrations.size()) {
-        return;
-      }
-      const std::size_t end = std::min(begin + k_chunk, migrations.size());
+    for (auto [begin, end] = chunks.take(); begin < end; std::tie(begin, end) = chunks.take()) {
       for (std::size_t i = begin; i < end; ++i) {
         Migration &m = migrations[i];
         path = m.id();
@@ -171,18 +166,7 @@ std::vector<int> hash_up_files(int dir_fd, std::vector<Migration> &migrations,
       }
     }
   };
-  // Reading small files is system calls and hashing: worth a second thread
-  // from a few hundred migrations on.
-  const unsigned threads =
-      migrations.size() < 256 ? 1 : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
-  std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < threads; ++t) {
-    helpers.emplace_back(work);
-  }
-  work();
-  for (auto &helper : helpers) {
-    helper.join();
-  }
+  run_on_threads(file_threads(migrations.size()), work);
   stats.cached = cached.load();
   stats.hashed = migrations.size() - stats.cached;
   return errors;
