@@ -775,10 +775,10 @@ Medians, and their ratio to \`SELECT 1\`:
 | N | psql \`SELECT 1\` | psql: the no-op's message | psql: \`status\`'s message | tree floor | migrate no-op | migrate \`status\` |
 |---:|---:|---:|---:|---:|---:|---:|
 EOF
-  local n s1 dg rw tr no st
-  tail -n +2 "$floors" | while IFS=$'\t' read -r n s1 dg rw tr no st; do
+  local n s1 nm sm tr no st
+  tail -n +2 "$floors" | while IFS=$'\t' read -r n s1 nm sm tr no st; do
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(fmt_time "$s1")" \
-      "$(with_ratio "$dg" "$s1")" "$(with_ratio "$rw" "$s1")" "$(with_ratio "$tr" "$s1")" \
+      "$(with_ratio "$nm" "$s1")" "$(with_ratio "$sm" "$s1")" "$(with_ratio "$tr" "$s1")" \
       "$(with_ratio "$no" "$s1")" "$(with_ratio "$st" "$s1")"
   done
 }
